@@ -1,0 +1,776 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Match every entity of "before" with one of "after" and prove it
+ * unchanged.
+ *
+ * Entities are grouped by kind and name (after renaming); inside a group
+ * the pairing prefers an identical body, then the same file, the same
+ * #if chain and the same linkage, so that two static functions of the same
+ * name in two files, or the 64-bit and 32-bit variants of one function,
+ * pair with their own counterpart.  What stays unpaired is lost or added,
+ * unless it is one of the few edits a move is allowed to make: exposing a
+ * function (static dropped, prototype in a header), new include lines and
+ * the boilerplate of a new file.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "verifier.h"
+
+const struct finding_type verifier_types[] = {
+	{ "CHANGED", SEV_ERROR, "the code of an entity differs" },
+	{ "COMMENT_CHANGED", SEV_ERROR, "a comment differs (whitespace aside)" },
+	{ "COMMENT_LOST", SEV_ERROR, "a comment is missing after the move" },
+	{ "CONDITION_CHANGED", SEV_ERROR, "an entity sits under another #if chain" },
+	{ "DUPLICATED", SEV_ERROR, "an entity exists more often than before" },
+	{ "EXPOSED", SEV_NOTE, "static dropped, prototype in a header" },
+	{ "INCLUDE_ADDED", SEV_NOTE, "a new #include line" },
+	{ "LINKAGE_CHANGED", SEV_ERROR, "static dropped without a prototype in a header" },
+	{ "LOST", SEV_ERROR, "an entity of before is missing after" },
+	{ "NEW_FILE", SEV_NOTE, "boilerplate of a new file (SPDX, include guard)" },
+	{ "PROTOTYPE_ADDED", SEV_NOTE, "a prototype or extern added to a header" },
+	{ "PROTOTYPE_REMOVED", SEV_NOTE, "a prototype dropped, its function static again" },
+	{ "RENAMED", SEV_NOTE, "a rename, given or detected" },
+	{ "RENAME_INCOMPLETE", SEV_ERROR, "an old name is still used" },
+	{ "UNDECLARED_ADDITION", SEV_ERROR, "new code that no rule allows" },
+	{ "UNEXPOSED", SEV_NOTE, "static added back" },
+	{ NULL, 0, NULL },
+};
+
+struct eref {
+	int f, e;		/* file and entity index in its side */
+	char *key;
+	int seq;		/* order of appearance */
+	int pair;		/* index into the other side's array, -1 */
+};
+
+struct ctx {
+	struct side *b, *a;
+	struct verify_opts *o;
+	struct verify_result *r;
+	struct eref *bv, *av;
+	int nb, na;
+	struct strlist hdr_protos;	/* names declared in an after header */
+	struct strlist a_static;	/* names defined static after */
+	struct strlist a_defined;	/* names defined (func/var) after */
+};
+
+static const char *kind_class(enum ent_kind k)
+{
+	return ent_kind_name[k];
+}
+
+static const char *rename_of(const struct verify_opts *o, const char *s,
+			     unsigned len)
+{
+	int i;
+
+	for (i = 0; i < o->nrenames; i++)
+		if (strlen(o->renames[i].from) == len &&
+		    !memcmp(o->renames[i].from, s, len))
+			return o->renames[i].to;
+	return NULL;
+}
+
+static char *renamed_name(const struct verify_opts *o, const char *name)
+{
+	const char *r = name ? rename_of(o, name, strlen(name)) : NULL;
+
+	return xstrdup(r ? r : name ? name : "");
+}
+
+static bool is_header(const char *path)
+{
+	size_t n = strlen(path);
+
+	return n > 2 && !strcmp(path + n - 2, ".h");
+}
+
+static const char *base_name(const char *p)
+{
+	const char *s = strrchr(p, '/');
+
+	return s ? s + 1 : p;
+}
+
+/* ---------------------------------------------------------------------
+ * Token sequences
+ */
+
+struct seq {
+	const struct file_model *fm;
+	int *t;			/* code token indices */
+	int n;
+	int static_at;		/* token index of a depth-0 'static', -1 */
+	int *c;			/* comment token indices inside the code */
+	int nc;
+};
+
+static bool has_linkage(enum ent_kind k)
+{
+	return k == EK_FUNC || k == EK_PROTO || k == EK_VAR;
+}
+
+static void seq_build(struct seq *s, const struct file_model *fm,
+		      const struct entity *e)
+{
+	int i, depth = 0;
+	bool in_spec = has_linkage(e->kind);
+
+	s->fm = fm;
+	s->t = xmalloc((e->ntok + 1) * sizeof(int));
+	s->c = xmalloc((e->ntok + 1) * sizeof(int));
+	s->n = s->nc = 0;
+	s->static_at = -1;
+	for (i = e->tok; i < e->tok + e->ntok; i++) {
+		if (fm->tok[i].kind == TK_COMMENT) {
+			s->c[s->nc++] = i;
+			continue;
+		}
+		if (tok_is(fm, i, "(") || tok_is(fm, i, "{") ||
+		    tok_is(fm, i, "=") || tok_is(fm, i, "["))
+			in_spec = false;
+		if (in_spec && !depth && s->static_at < 0 &&
+		    tok_is(fm, i, "static")) {
+			s->static_at = i;
+			continue;
+		}
+		s->t[s->n++] = i;
+	}
+}
+
+static void seq_free(struct seq *s)
+{
+	free(s->t);
+	free(s->c);
+}
+
+/* Compare code tokens; returns -1 if equal, else the first differing position. */
+static int seq_diff(const struct seq *x, const struct seq *y,
+		    const struct verify_opts *o, const char *from,
+		    const char *to)
+{
+	int i;
+
+	for (i = 0; i < x->n && i < y->n; i++) {
+		unsigned lx, ly;
+		const char *sx = tok_text(x->fm, x->t[i], &lx);
+		const char *sy = tok_text(y->fm, y->t[i], &ly);
+		const char *r = NULL;
+
+		if (x->fm->tok[x->t[i]].kind == TK_IDENT) {
+			r = rename_of(o, sx, lx);
+			if (!r && from && strlen(from) == lx && !memcmp(sx, from, lx))
+				r = to;
+		}
+		if (r) {
+			sx = r;
+			lx = strlen(r);
+		}
+		if (lx != ly || memcmp(sx, sy, lx))
+			return i;
+	}
+	return x->n == y->n ? -1 : i;
+}
+
+static char *norm_comment(const struct file_model *fm, int t)
+{
+	struct strbuf sb = { 0 };
+	unsigned len, k;
+	const char *s = tok_text(fm, t, &len);
+	bool space = false;
+
+	for (k = 0; k < len; k++) {
+		if (s[k] == ' ' || s[k] == '\t' || s[k] == '\n' || s[k] == '\r') {
+			space = true;
+			continue;
+		}
+		if (space && sb.len)
+			sb_addc(&sb, ' ');
+		space = false;
+		sb_addc(&sb, s[k]);
+	}
+	return sb_detach(&sb);
+}
+
+/* Compare the comments inside the code; -1 if equal. */
+static int comments_diff(const struct seq *x, const struct seq *y)
+{
+	int i;
+
+	for (i = 0; i < x->nc && i < y->nc; i++) {
+		char *cx = norm_comment(x->fm, x->c[i]);
+		char *cy = norm_comment(y->fm, y->c[i]);
+		int d = strcmp(cx, cy);
+
+		free(cx);
+		free(cy);
+		if (d)
+			return i;
+	}
+	return x->nc == y->nc ? -1 : i;
+}
+
+static struct entity *ent_of(struct side *s, const struct eref *r)
+{
+	return &s->fm[r->f].ent[r->e];
+}
+
+static struct file_model *fm_of(struct side *s, const struct eref *r)
+{
+	return &s->fm[r->f];
+}
+
+static bool bodies_equal(struct ctx *c, const struct eref *b,
+			 const struct eref *a, const char *from, const char *to)
+{
+	struct seq x, y;
+	bool eq;
+
+	seq_build(&x, fm_of(c->b, b), ent_of(c->b, b));
+	seq_build(&y, fm_of(c->a, a), ent_of(c->a, a));
+	eq = seq_diff(&x, &y, c->o, from, to) < 0;
+	seq_free(&x);
+	seq_free(&y);
+	return eq;
+}
+
+/* ---------------------------------------------------------------------
+ * Collecting and pairing
+ */
+
+static void collect(struct ctx *c, struct side *s, bool before,
+		    struct eref **out, int *n)
+{
+	int f, e, alloc = 0;
+
+	*out = NULL;
+	*n = 0;
+	for (f = 0; f < s->n; f++) {
+		if (!s->present[f])
+			continue;
+		for (e = 0; e < s->fm[f].nent; e++) {
+			struct entity *en = &s->fm[f].ent[e];
+			struct eref *r;
+			char *name;
+
+			if (en->kind == EK_COND)
+				continue;
+			ALLOC_GROW(*out, *n + 1, alloc);
+			r = &(*out)[(*n)++];
+			r->f = f;
+			r->e = e;
+			r->seq = *n;
+			r->pair = -1;
+			name = before ? renamed_name(c->o, en->name) :
+				xstrdup(en->name ? en->name : "");
+			r->key = xasprintf("%s %s", kind_class(en->kind), name);
+			free(name);
+		}
+	}
+}
+
+static int score(struct ctx *c, const struct eref *b, const struct eref *a)
+{
+	struct entity *eb = ent_of(c->b, b), *ea = ent_of(c->a, a);
+	char *cb = cond_chain(fm_of(c->b, b), eb->cond);
+	char *ca = cond_chain(fm_of(c->a, a), ea->cond);
+	int s = 0;
+
+	if (bodies_equal(c, b, a, NULL, NULL))
+		s += 8;
+	if (!strcmp(base_name(c->b->files.v[b->f]), base_name(c->a->files.v[a->f])))
+		s += 4;
+	if (!strcmp(cb, ca))
+		s += 2;
+	if (eb->is_static == ea->is_static)
+		s += 1;
+	free(cb);
+	free(ca);
+	return s;
+}
+
+static int cmp_key(const void *x, const void *y)
+{
+	const struct eref *a = x, *b = y;
+	int d = strcmp(a->key, b->key);
+
+	return d ? d : a->seq - b->seq;
+}
+
+static void pair_group(struct ctx *c, int b0, int b1, int a0, int a1)
+{
+	int i, k;
+
+	for (i = b0; i < b1; i++) {
+		int best = -1, best_score = -1;
+
+		for (k = a0; k < a1; k++) {
+			int s;
+
+			if (c->av[k].pair >= 0)
+				continue;
+			s = score(c, &c->bv[i], &c->av[k]);
+			if (s > best_score) {
+				best = k;
+				best_score = s;
+			}
+		}
+		if (best >= 0) {
+			c->bv[i].pair = best;
+			c->av[best].pair = i;
+		}
+	}
+}
+
+static void pair_all(struct ctx *c)
+{
+	int i = 0, k = 0;
+
+	qsort(c->bv, c->nb, sizeof(*c->bv), cmp_key);
+	qsort(c->av, c->na, sizeof(*c->av), cmp_key);
+	while (i < c->nb && k < c->na) {
+		int d = strcmp(c->bv[i].key, c->av[k].key);
+		int i1 = i, k1 = k;
+
+		if (d < 0) {
+			i++;
+			continue;
+		}
+		if (d > 0) {
+			k++;
+			continue;
+		}
+		while (i1 < c->nb && !strcmp(c->bv[i1].key, c->bv[i].key))
+			i1++;
+		while (k1 < c->na && !strcmp(c->av[k1].key, c->av[k].key))
+			k1++;
+		pair_group(c, i, i1, k, k1);
+		i = i1;
+		k = k1;
+	}
+}
+
+/* ---------------------------------------------------------------------
+ * Findings
+ */
+
+static const char *bfile(struct ctx *c, const struct eref *r)
+{
+	return c->b->files.v[r->f];
+}
+
+static const char *afile(struct ctx *c, const struct eref *r)
+{
+	return c->a->files.v[r->f];
+}
+
+static char *tok_dup_at(const struct file_model *fm, int t)
+{
+	unsigned len;
+	const char *s;
+
+	if (t < 0)
+		return xstrdup("(end)");
+	s = tok_text(fm, t, &len);
+	return xstrndup(s, len > 60 ? 60 : len);
+}
+
+static void report_changed(struct ctx *c, const struct eref *b,
+			   const struct eref *a, const struct seq *x,
+			   const struct seq *y, int at)
+{
+	struct entity *eb = ent_of(c->b, b);
+	int tb = at < x->n ? x->t[at] : -1, ta = at < y->n ? y->t[at] : -1;
+	char *sb = tok_dup_at(x->fm, tb), *sa = tok_dup_at(y->fm, ta);
+	unsigned lb = tb >= 0 ? x->fm->tok[tb].line : eb->end_line;
+	unsigned la = ta >= 0 ? y->fm->tok[ta].line : ent_of(c->a, a)->end_line;
+
+	add_finding(&c->r->findings, "CHANGED", afile(c, a), la, eb->name,
+		    "%s '%s' changed: '%s' at %s:%u became '%s' at %s:%u",
+		    ent_kind_name[eb->kind], eb->name, sb, bfile(c, b), lb, sa,
+		    afile(c, a), la);
+	free(sb);
+	free(sa);
+}
+
+static void check_linkage(struct ctx *c, const struct eref *b,
+			  const struct eref *a, bool sb, bool sa)
+{
+	struct entity *ea = ent_of(c->a, a);
+	const char *name = ea->name;
+
+	if (sb == sa)
+		return;
+	if (sb && !sa) {
+		if (sl_has(&c->hdr_protos, name))
+			add_finding(&c->r->findings, "EXPOSED", afile(c, a),
+				    ea->line, name, "'%s' made visible, declared in a header",
+				    name);
+		else
+			add_finding(&c->r->findings, "LINKAGE_CHANGED", afile(c, a),
+				    ea->line, name,
+				    "'static' dropped from '%s' but no header declares it",
+				    name);
+	} else {
+		add_finding(&c->r->findings, "UNEXPOSED", afile(c, a), ea->line,
+			    name, "'%s' made static again", name);
+	}
+	(void)b;
+}
+
+static void check_comments(struct ctx *c, const struct eref *b,
+			   const struct eref *a)
+{
+	struct entity *eb = ent_of(c->b, b), *ea = ent_of(c->a, a);
+	char *cb = entity_comment(fm_of(c->b, b), eb);
+	char *ca = entity_comment(fm_of(c->a, a), ea);
+
+	if (cb && !ca)
+		add_finding(&c->r->findings, "COMMENT_LOST", afile(c, a), ea->line,
+			    eb->name, "the comment above %s '%s' (%s:%u) is lost",
+			    ent_kind_name[eb->kind], eb->name, bfile(c, b), eb->line);
+	else if ((cb || ca) && (!cb || !ca || strcmp(cb, ca)))
+		add_finding(&c->r->findings, "COMMENT_CHANGED", afile(c, a),
+			    ea->line, eb->name,
+			    "the comment above %s '%s' changed (was %s:%u)",
+			    ent_kind_name[eb->kind], eb->name, bfile(c, b), eb->line);
+	free(cb);
+	free(ca);
+}
+
+static void check_pair(struct ctx *c, const struct eref *b, const struct eref *a)
+{
+	struct entity *eb = ent_of(c->b, b), *ea = ent_of(c->a, a);
+	char *cb, *ca;
+	struct seq x, y;
+	int at;
+
+	if (eb->kind == EK_COMMENT) {
+		struct seq sx, sy;
+
+		seq_build(&sx, fm_of(c->b, b), eb);
+		seq_build(&sy, fm_of(c->a, a), ea);
+		if (comments_diff(&sx, &sy) >= 0)
+			add_finding(&c->r->findings, "COMMENT_CHANGED", afile(c, a),
+				    ea->line, eb->name, "comment block changed (was %s:%u)",
+				    bfile(c, b), eb->line);
+		seq_free(&sx);
+		seq_free(&sy);
+		goto check_cond;
+	}
+	seq_build(&x, fm_of(c->b, b), eb);
+	seq_build(&y, fm_of(c->a, a), ea);
+	at = seq_diff(&x, &y, c->o, NULL, NULL);
+	if (at >= 0)
+		report_changed(c, b, a, &x, &y, at);
+	else if (comments_diff(&x, &y) >= 0)
+		add_finding(&c->r->findings, "COMMENT_CHANGED", afile(c, a),
+			    ea->line, eb->name,
+			    "a comment inside %s '%s' changed (was %s:%u)",
+			    ent_kind_name[eb->kind], eb->name, bfile(c, b), eb->line);
+	check_linkage(c, b, a, x.static_at >= 0, y.static_at >= 0);
+	seq_free(&x);
+	seq_free(&y);
+	check_comments(c, b, a);
+check_cond:
+	cb = cond_chain(fm_of(c->b, b), eb->cond);
+	ca = cond_chain(fm_of(c->a, a), ea->cond);
+	if (strcmp(cb, ca))
+		add_finding(&c->r->findings, "CONDITION_CHANGED", afile(c, a),
+			    ea->line, eb->name,
+			    "%s '%s' was under '%s' (%s:%u), now under '%s'",
+			    ent_kind_name[eb->kind], eb->name, *cb ? cb : "no #if",
+			    bfile(c, b), eb->line, *ca ? ca : "no #if");
+	free(cb);
+	free(ca);
+}
+
+/* The key of the next code entity after a comment, to pair changed comments. */
+static const char *next_key(struct eref *v, int n, int f, int e, struct side *s)
+{
+	int i, best = -1;
+
+	for (i = 0; i < n; i++)
+		if (v[i].f == f && v[i].e > e &&
+		    s->fm[f].ent[v[i].e].kind != EK_COMMENT &&
+		    (best < 0 || v[i].e < v[best].e))
+			best = i;
+	return best >= 0 ? v[best].key : "";
+}
+
+static void pair_comments(struct ctx *c)
+{
+	int i, k;
+
+	for (i = 0; i < c->nb; i++) {
+		struct eref *b = &c->bv[i];
+
+		if (b->pair >= 0 || ent_of(c->b, b)->kind != EK_COMMENT)
+			continue;
+		for (k = 0; k < c->na; k++) {
+			struct eref *a = &c->av[k];
+
+			if (a->pair >= 0 || ent_of(c->a, a)->kind != EK_COMMENT)
+				continue;
+			if (strcmp(next_key(c->bv, c->nb, b->f, b->e, c->b),
+				   next_key(c->av, c->na, a->f, a->e, c->a)))
+				continue;
+			b->pair = k;
+			a->pair = i;
+			break;
+		}
+	}
+}
+
+static bool new_file_boilerplate(struct ctx *c, const struct eref *a)
+{
+	struct file_model *fm = fm_of(c->a, a);
+	struct entity *e = ent_of(c->a, a);
+	int f;
+
+	for (f = 0; f < c->b->n; f++)
+		if (!strcmp(c->b->files.v[f], afile(c, a)) && c->b->present[f])
+			return false;
+	if (e->kind == EK_COMMENT && a->e == 0)
+		return true;
+	return e->kind == EK_MACRO && fm->guard >= 0 &&
+	       fm->ent[fm->guard].endif >= 0 && a->e > fm->guard &&
+	       tok_is(fm, fm->ent[fm->guard].tok + 2, e->name) &&
+	       e->ntok == 3;
+}
+
+static bool key_in(struct eref *v, int n, const char *key)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(v[i].key, key))
+			return true;
+	return false;
+}
+
+static void report_unpaired_after(struct ctx *c, const struct eref *a)
+{
+	struct entity *e = ent_of(c->a, a);
+	const char *f = afile(c, a);
+
+	if (e->kind == EK_INCLUDE) {
+		add_finding(&c->r->findings, "INCLUDE_ADDED", f, e->line, e->name,
+			    "#include %s added", e->name);
+	} else if (e->kind == EK_PROTO && !e->is_static && is_header(f) &&
+		   sl_has(&c->a_defined, e->name)) {
+		add_finding(&c->r->findings, "PROTOTYPE_ADDED", f, e->line, e->name,
+			    "declaration of '%s' added", e->name);
+	} else if (new_file_boilerplate(c, a)) {
+		add_finding(&c->r->findings, "NEW_FILE", f, e->line, e->name,
+			    "%s of the new file", ent_kind_name[e->kind]);
+	} else if (key_in(c->bv, c->nb, a->key)) {
+		add_finding(&c->r->findings, "DUPLICATED", f, e->line, e->name,
+			    "%s '%s' is there once more than before",
+			    ent_kind_name[e->kind], e->name);
+	} else {
+		add_finding(&c->r->findings, "UNDECLARED_ADDITION", f, e->line,
+			    e->name, "%s '%s' is new", ent_kind_name[e->kind],
+			    e->name);
+	}
+}
+
+static void report_unpaired_before(struct ctx *c, const struct eref *b)
+{
+	struct entity *e = ent_of(c->b, b);
+	const char *f = bfile(c, b);
+
+	if (e->kind == EK_PROTO && is_header(f) && sl_has(&c->a_static, e->name) &&
+	    !sl_has(&c->hdr_protos, e->name)) {
+		add_finding(&c->r->findings, "PROTOTYPE_REMOVED", f, e->line,
+			    e->name, "declaration of '%s' dropped, it is static now",
+			    e->name);
+	} else if (e->kind == EK_COMMENT) {
+		add_finding(&c->r->findings, "COMMENT_LOST", f, e->line, e->name,
+			    "comment block '%s' is lost", e->name);
+	} else {
+		add_finding(&c->r->findings, "LOST", f, e->line, e->name,
+			    "%s '%s' is lost", ent_kind_name[e->kind], e->name);
+	}
+}
+
+static void index_after(struct ctx *c)
+{
+	int f, e;
+
+	for (f = 0; f < c->a->n; f++) {
+		struct file_model *fm = &c->a->fm[f];
+
+		if (!c->a->present[f])
+			continue;
+		for (e = 0; e < fm->nent; e++) {
+			struct entity *en = &fm->ent[e];
+
+			if (en->kind == EK_PROTO && !en->is_static &&
+			    is_header(c->a->files.v[f]))
+				sl_add(&c->hdr_protos, en->name);
+			if ((en->kind == EK_FUNC || en->kind == EK_VAR) &&
+			    en->is_static)
+				sl_add(&c->a_static, en->name);
+			if (en->kind == EK_FUNC || en->kind == EK_VAR ||
+			    en->kind == EK_MACROCALL || en->kind == EK_INCLUDE) {
+				int k;
+
+				for (k = 0; k < en->defs.n; k++)
+					sl_add(&c->a_defined, en->defs.v[k]);
+				sl_add(&c->a_defined, en->name);
+			}
+		}
+	}
+}
+
+/* Lost and added entities of one kind with equal bodies but the name: renames. */
+static int detect_renames(struct ctx *c)
+{
+	int i, k, found = 0;
+
+	for (i = 0; i < c->nb; i++) {
+		struct eref *b = &c->bv[i];
+		struct entity *eb = ent_of(c->b, b);
+
+		if (b->pair >= 0 || !has_linkage(eb->kind) || !eb->name)
+			continue;
+		for (k = 0; k < c->na; k++) {
+			struct eref *a = &c->av[k];
+			struct entity *ea = ent_of(c->a, a);
+
+			if (a->pair >= 0 || ea->kind != eb->kind || !ea->name ||
+			    !strcmp(ea->name, eb->name))
+				continue;
+			if (!bodies_equal(c, b, a, eb->name, ea->name))
+				continue;
+			ALLOC_GROW(c->o->renames, c->o->nrenames + 1, c->o->alloc);
+			c->o->renames[c->o->nrenames].from = xstrdup(eb->name);
+			c->o->renames[c->o->nrenames].to = xstrdup(ea->name);
+			c->o->renames[c->o->nrenames].detected = true;
+			c->o->nrenames++;
+			b->pair = k;
+			a->pair = i;
+			found++;
+			break;
+		}
+	}
+	return found;
+}
+
+static bool is_rename_target(const struct verify_opts *o, const char *s)
+{
+	int i;
+
+	for (i = 0; i < o->nrenames; i++)
+		if (!strcmp(o->renames[i].to, s))
+			return true;
+	return false;
+}
+
+static void check_renames(struct ctx *c)
+{
+	int i, f, t;
+
+	for (i = 0; i < c->o->nrenames; i++) {
+		const struct rename *rn = &c->o->renames[i];
+		bool seen = false;
+
+		add_finding(&c->r->findings, "RENAMED", "", 0, rn->from,
+			    "'%s' renamed to '%s'%s", rn->from, rn->to,
+			    rn->detected ? " (detected)" : "");
+		if (is_rename_target(c->o, rn->from))
+			continue;
+		for (f = 0; f < c->a->n && !seen; f++) {
+			struct file_model *fm = &c->a->fm[f];
+
+			if (!c->a->present[f])
+				continue;
+			for (t = 0; t < fm->ntok; t++) {
+				if (fm->tok[t].kind != TK_IDENT ||
+				    !tok_is(fm, t, rn->from))
+					continue;
+				add_finding(&c->r->findings, "RENAME_INCOMPLETE",
+					    c->a->files.v[f], fm->tok[t].line,
+					    rn->from, "'%s' is still used (renamed to '%s')",
+					    rn->from, rn->to);
+				seen = true;
+				break;
+			}
+		}
+	}
+}
+
+static void record_matches(struct ctx *c)
+{
+	int i;
+
+	for (i = 0; i < c->nb; i++) {
+		struct match *m;
+
+		if (c->bv[i].pair < 0)
+			continue;
+		ALLOC_GROW(c->r->matches, c->r->nmatches + 1, c->r->alloc);
+		m = &c->r->matches[c->r->nmatches++];
+		m->bf = c->bv[i].f;
+		m->be = c->bv[i].e;
+		m->af = c->av[c->bv[i].pair].f;
+		m->ae = c->av[c->bv[i].pair].e;
+	}
+}
+
+static int cmp_match(const void *x, const void *y)
+{
+	const struct match *a = x, *b = y;
+
+	return a->bf != b->bf ? a->bf - b->bf : a->be - b->be;
+}
+
+static void free_refs(struct eref *v, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		free(v[i].key);
+	free(v);
+}
+
+void verify(struct side *before, struct side *after, struct verify_opts *o,
+	    struct verify_result *r)
+{
+	struct ctx c = { .b = before, .a = after, .o = o, .r = r };
+	int i;
+
+	index_after(&c);
+	for (;;) {
+		collect(&c, before, true, &c.bv, &c.nb);
+		collect(&c, after, false, &c.av, &c.na);
+		pair_all(&c);
+		pair_comments(&c);
+		if (!o->detect_renames || !detect_renames(&c))
+			break;
+		/* re-pair with the detected renames applied everywhere */
+		free_refs(c.bv, c.nb);
+		free_refs(c.av, c.na);
+	}
+	for (i = 0; i < c.nb; i++) {
+		if (c.bv[i].pair >= 0)
+			check_pair(&c, &c.bv[i], &c.av[c.bv[i].pair]);
+		else
+			report_unpaired_before(&c, &c.bv[i]);
+	}
+	for (i = 0; i < c.na; i++)
+		if (c.av[i].pair < 0)
+			report_unpaired_after(&c, &c.av[i]);
+	check_renames(&c);
+	record_matches(&c);
+	if (r->nmatches)
+		qsort(r->matches, r->nmatches, sizeof(*r->matches), cmp_match);
+	sort_findings(&r->findings);
+	free_refs(c.bv, c.nb);
+	free_refs(c.av, c.na);
+	sl_free(&c.hdr_protos);
+	sl_free(&c.a_static);
+	sl_free(&c.a_defined);
+}
