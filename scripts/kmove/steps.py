@@ -58,7 +58,7 @@ class Context:
 
 def plan(ctx: Context, dest: str) -> Plan:
     """Runs kmove-split plan on the work clone's mmu.c."""
-    text = ctx.split('plan', '--file', MMU_C, '--rel', MMU_C,
+    text = ctx.split('plan', '--file', str(ctx.work / MMU_C), '--rel', MMU_C,
                      '--compdb', str(ctx.compdb),
                      '--manifest', str(ctx.manifest), '--dest', dest)
     p = Plan()
@@ -121,8 +121,9 @@ def _insert_before_guard_end(path: Path, text: str) -> None:
 
 
 def _defined_static(ctx: Context, path: str, names: List[str]) -> List[str]:
-    text = ctx.split('entities', path, '--compdb', str(ctx.compdb),
-                     '--rel', path) if path.endswith('.c') else ''
+    text = ctx.split('entities', str(ctx.work / path), '--compdb',
+                     str(ctx.compdb), '--rel', path) \
+        if path.endswith('.c') else ''
     found = []
     for line in text.splitlines():
         f = line.split('\t')
@@ -189,10 +190,20 @@ def _add_make_object(work: Path) -> None:
     mk.write_text(text[:m.start()] + new + text[m.end():])
 
 
+def _is_template(directory: Path, include: str) -> bool:
+    """A local header without an include guard is a template (paging_tmpl.h)."""
+    m = re.match(r'#include\s+"([^"]+)"', include)
+    if not m or not (directory / m.group(1)).is_file():
+        return False
+    text = (directory / m.group(1)).read_text(errors='replace')
+    return not re.search(r'^#\s*define\s+\w+_H\b', text, re.M)
+
+
 def add_files(ctx: Context) -> List[str]:
     """01: empty shadow_mmu.[ch], the Makefile line, mmu.c includes the header."""
     mmu = (ctx.work / MMU_C).read_text()
-    includes = [l for l in mmu.splitlines() if l.startswith('#include')]
+    includes = [l for l in mmu.splitlines() if l.startswith('#include') and
+                not _is_template(ctx.work / MMU_DIR, l)]
     if not includes:
         raise Trouble(f"no #include lines in '{MMU_C}'")
     c_lines = ['// SPDX-License-Identifier: GPL-2.0', '']

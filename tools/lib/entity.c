@@ -1078,7 +1078,16 @@ static void add_normalised(struct strbuf *sb, const char *s, size_t n)
 	for (i = 0; i < n; i++) {
 		char ch = s[i];
 
-		if (ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r') {
+		if (ch == '\n') {
+			/* a reflowed block comment moves its " * " prefixes */
+			while (i + 1 < n && (s[i + 1] == ' ' || s[i + 1] == '\t'))
+				i++;
+			if (i + 2 < n && s[i + 1] == '*' && s[i + 2] != '/')
+				i++;
+			space = true;
+			continue;
+		}
+		if (ch == ' ' || ch == '\t' || ch == '\r') {
 			space = true;
 			continue;
 		}

@@ -181,7 +181,16 @@ static char *norm_comment(const struct file_model *fm, int t)
 	bool space = false;
 
 	for (k = 0; k < len; k++) {
-		if (s[k] == ' ' || s[k] == '\t' || s[k] == '\n' || s[k] == '\r') {
+		if (s[k] == '\n') {
+			/* a reflowed block comment moves its " * " prefixes */
+			while (k + 1 < len && (s[k + 1] == ' ' || s[k + 1] == '\t'))
+				k++;
+			if (k + 2 < len && s[k + 1] == '*' && s[k + 2] != '/')
+				k++;
+			space = true;
+			continue;
+		}
+		if (s[k] == ' ' || s[k] == '\t' || s[k] == '\r') {
 			space = true;
 			continue;
 		}
@@ -298,11 +307,28 @@ static int cmp_key(const void *x, const void *y)
 	return d ? d : a->seq - b->seq;
 }
 
+static bool same_path(struct ctx *c, const struct eref *b, const struct eref *a)
+{
+	return !strcmp(c->b->files.v[b->f], c->a->files.v[a->f]);
+}
+
 static void pair_group(struct ctx *c, int b0, int b1, int a0, int a1)
 {
 	int i, k;
 
+	/* what stayed where it was, unchanged, pairs first */
+	for (i = b0; i < b1; i++)
+		for (k = a0; k < a1; k++) {
+			if (c->av[k].pair >= 0 || !same_path(c, &c->bv[i], &c->av[k]) ||
+			    !bodies_equal(c, &c->bv[i], &c->av[k], NULL, NULL))
+				continue;
+			c->bv[i].pair = k;
+			c->av[k].pair = i;
+			break;
+		}
 	for (i = b0; i < b1; i++) {
+		if (c->bv[i].pair >= 0)
+			continue;
 		int best = -1, best_score = -1;
 
 		for (k = a0; k < a1; k++) {
@@ -645,14 +671,16 @@ static int detect_renames(struct ctx *c)
 				continue;
 			if (!bodies_equal(c, b, a, eb->name, ea->name))
 				continue;
+			b->pair = k;
+			a->pair = i;
+			found++;
+			if (rename_of(c->o, eb->name, strlen(eb->name)))
+				break;	/* the prototype of a function already seen */
 			ALLOC_GROW(c->o->renames, c->o->nrenames + 1, c->o->alloc);
 			c->o->renames[c->o->nrenames].from = xstrdup(eb->name);
 			c->o->renames[c->o->nrenames].to = xstrdup(ea->name);
 			c->o->renames[c->o->nrenames].detected = true;
 			c->o->nrenames++;
-			b->pair = k;
-			a->pair = i;
-			found++;
 			break;
 		}
 	}

@@ -300,7 +300,8 @@ int main(int argc, char **argv)
 	if (prepare_sides(&op, &b, &a, &tmp))
 		return 2;
 	pick_files(&op, &b, &a);
-	if (!op.all_files)
+	/* a rename must be checked in every file, changed or not */
+	if (!op.all_files && !vo.nrenames)
 		drop_unchanged(&b, &a);
 	for (i = 0; i < b.files.n; i++)
 		sl_add(&a.files, b.files.v[i]);
