@@ -69,6 +69,9 @@ KMOVE		:= PYTHONPATH=scripts $(PYTHON) -m kmove
 .PHONY: all tools series check verify bench deps clean
 .DEFAULT_GOAL := all
 
+deps:
+	$(Q)sh scripts/deps.sh
+
 all: deps tools
 	$(Q)$(KMOVE) series --out $(OUT) --series $(SERIES) \
 		--kversion $(KVERSION) --paging-tmpl $(PAGING_TMPL) \
@@ -102,6 +105,15 @@ $(BIN)/kmove-split: $(SPLIT) $(LIB)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) -o $@ $^ $(LDLIBS)
+
+check: deps tools
+	$(Q)OUT=$(OUT) KVERSION=$(KVERSION) tests/run
+
+verify: deps tools
+	$(Q)test -n "$(KERNEL)" -a -n "$(BEFORE)" -a -n "$(AFTER)" || \
+		{ echo "kmove: error: give KERNEL=PATH BEFORE=REV AFTER=REV" >&2; exit 2; }
+	$(Q)$(KMOVE) verify --out $(OUT) --kernel $(KERNEL) --before $(BEFORE) \
+		--after $(AFTER) $(if $(RENAMES),--renames $(RENAMES))
 
 clean:
 	rm -rf $(OUT)

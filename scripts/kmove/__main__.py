@@ -9,8 +9,14 @@ def _series(argv):
     series.main(argv)
 
 
+def _verify(argv):
+    from . import verify
+    verify.main(argv)
+
+
 _COMMANDS = {
     'series': _series,
+    'verify': _verify,
 }
 
 

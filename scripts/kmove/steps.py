@@ -56,6 +56,10 @@ class Context:
                    check=check).stdout
 
 
+def _unescape(text: str) -> str:
+    return text.replace('\\n', '\n').replace('\\t', '\t')
+
+
 def plan(ctx: Context, dest: str) -> Plan:
     """Runs kmove-split plan on the work clone's mmu.c."""
     text = ctx.split('plan', '--file', str(ctx.work / MMU_C), '--rel', MMU_C,
@@ -69,9 +73,9 @@ def plan(ctx: Context, dest: str) -> Plan:
         elif f[0] == 'place':
             p.places.append((f[1], f[2], f[3]))
         elif f[0] == 'expose':
-            p.exposes.append((f[1], f[2], f[3].replace('\\n', '\n')))
+            p.exposes.append((f[1], f[2], _unescape(f[3])))
         elif f[0] == 'template':
-            p.templates.append((f[1], f[2], f[3], f[4].replace('\\n', '\n')))
+            p.templates.append((f[1], f[2], f[3], _unescape(f[4])))
         elif f[0] == 'unclassified':
             p.unclassified.append(f'{f[1]} (mmu.c:{f[2]})')
         elif f[0] == 'stale':

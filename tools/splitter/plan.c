@@ -17,7 +17,8 @@
  *   template	SIDE	MACRO_NAME	NAME	PROTOTYPE
  *   unclassified	KIND NAME	LINE
  *   stale	FILE:LINE	KIND NAME
- * SIDE is keep or move; newlines in a prototype are written as "\n".
+ * SIDE is keep or move; newlines and tabs in a prototype are written
+ * as "\n" and "\t".
  */
 #include <getopt.h>
 #include <stdlib.h>
@@ -105,12 +106,34 @@ static void refs_of(struct planner *p, int u, bool signature_only,
 
 static bool is_code_kind(const struct entity *e)
 {
-	return (e->kind == EK_FUNC && e->is_inline) || e->kind == EK_MACROCALL;
+	return e->kind == EK_FUNC || e->kind == EK_MACROCALL;
 }
 
 static void push(struct planner *p, int d)
 {
 	p->queue[p->nq++] = d;
+}
+
+/*
+ * An inline function of the moving side goes to its header whole: an
+ * __always_inline body must be seen where it is called, and the header of
+ * the moving side is included only by the two halves of the split, which
+ * include everything the body needs.
+ */
+static bool must_inline(struct planner *p, int d)
+{
+	const struct file_model *fm = &p->s->fm;
+	const struct entity *e = &fm->ent[d];
+	int i;
+
+	if (p->s->side[d] != SIDE_MOVE)
+		return false;
+	if (e->is_inline)
+		return true;
+	for (i = e->tok; i < e->tok + e->ntok && !tok_is(fm, i, "("); i++)
+		if (tok_is(fm, i, "__always_inline"))
+			return true;
+	return false;
 }
 
 /* Make definition d (named `name`) visible to the other side. */
@@ -123,7 +146,11 @@ static void need(struct planner *p, int d, const char *name)
 			sl_add(&p->tmpl_done, name);
 		return;
 	}
-	if ((e->kind == EK_FUNC && !e->is_inline) || e->kind == EK_VAR) {
+	/*
+	 * Functions, inline ones too, are exposed where they are: moving an
+	 * inline helper into a header drags in every header it needs.
+	 */
+	if ((e->kind == EK_FUNC && !must_inline(p, d)) || e->kind == EK_VAR) {
 		if (!e->is_static || p->exposed[d])
 			return;
 		p->exposed[d] = true;
@@ -185,6 +212,8 @@ static void print_escaped(const char *s)
 	for (; *s; s++) {
 		if (*s == '\n')
 			fputs("\\n", stdout);
+		else if (*s == '\t')
+			fputs("\\t", stdout);
 		else
 			putchar(*s);
 	}

@@ -1,0 +1,60 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# The whole pipeline on Debian's linux-source-6.1: the series of steps
+# 01-06 builds, verifies and applies.  Reuses $OUT/it when present, so a
+# second run is incremental.
+set -e
+cd "$(dirname "$0")/../.."
+OUT=${OUT:-out}
+IT=$OUT/it-6.1
+BIN=${BIN:-out/bin}
+test -f /usr/src/linux-source-6.1.tar.xz || { echo "no linux-source-6.1"; exit 77; }
+
+status=0
+PYTHONPATH=scripts python3 -m kmove series --out "$IT" --kversion 6.1 \
+	--bin "$BIN" >"$IT.log" 2>&1 || status=$?
+tail -n 20 "$IT.log"
+
+python3 - "$IT" "$BIN" <<'PY'
+import json, subprocess, sys
+it, bin_dir = sys.argv[1], sys.argv[2]
+r = json.load(open(f'{it}/report.json'))
+bad = []
+steps = r['steps']
+if len(steps) != 6:
+    bad.append(f'{len(steps)} steps, expected 6')
+for s in steps:
+    if not s['build']['ok']:
+        bad.append(f'step {s["n"]} does not build')
+    if s['build']['new_warnings']:
+        bad.append(f'step {s["n"]}: {len(s["build"]["new_warnings"])} new warnings')
+    if s['verify']['status'] != 'clean':
+        bad.append(f'step {s["n"]}: verify {s["verify"]["status"]}')
+work = r['worktree']
+ents = subprocess.run([f'{bin_dir}/kmove-split', 'entities',
+                       f'{work}/arch/x86/kvm/mmu/shadow_mmu.c'],
+                      capture_output=True, text=True).stdout
+funcs = sum(1 for l in ents.splitlines() if l.split('\t')[1:2] == ['func'])
+print(f'shadow_mmu.c: {funcs} function definitions')
+if funcs < 130:
+    bad.append(f'only {funcs} function definitions in shadow_mmu.c')
+for b in bad:
+    print('FAIL:', b)
+sys.exit(1 if bad else 0)
+PY
+
+# the patches apply with git am on the base and give the same tree
+base=$(python3 -c "import json,sys; print(json.load(open('$IT/report.json'))['base']['commit'])")
+work=$(python3 -c "import json,sys; print(json.load(open('$IT/report.json'))['worktree'])")
+am=$IT/am
+rm -rf "$am"
+git clone -q --shared --no-checkout "$work" "$am"
+git -C "$am" checkout -q "$base"
+git -C "$am" -c user.name=t -c user.email=t@invalid am -q $(ls -d "$(cd "$IT/series" && pwd)"/*.patch | grep -v /0000-)
+test "$(git -C "$am" rev-parse HEAD^{tree})" = "$(git -C "$work" rev-parse HEAD^{tree})" || {
+	echo "FAIL: git am of the series does not give the same tree"
+	exit 1
+}
+echo "git am: same tree"
+rm -rf "$am"
+exit $status
