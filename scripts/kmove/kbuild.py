@@ -49,6 +49,7 @@ import json
 import os
 import re
 import shlex
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -77,7 +78,7 @@ _STATE_FILE = 'kmove-kbuild.json'
 _STORE_FILE = 'kmove-warnings.json'
 _LOG_FILE = 'kmove-build.log'
 _SPARSE_LOG_FILE = 'kmove-sparse.log'
-_STATE_VERSION = 1
+_STATE_VERSION = 2
 
 # "  CC [M]  arch/x86/kvm/x86.o", "  CHECK   /src/arch/x86/kvm/x86.c"
 _COMMAND = re.compile(r'^  (?P<cmd>[A-Z][A-Z0-9_]*(?: \[M\])?)\s+(?P<arg>\S+)$')
@@ -104,6 +105,7 @@ _EXTRAWARN = 'scripts/Makefile.extrawarn'
 _W_TOKEN = re.compile(r'(?<![\w-])-W[a-zA-Z][\w=+.,-]*')
 _DISABLE_CALL = re.compile(r'cc-disable-warning\s*,\s*([\w+-]+)')
 _LEVEL = re.compile(r'findstring\s+(\w),\s*\$\(KBUILD_EXTRA_WARN\)')
+_DIAGTOOL_LINE = re.compile(r'^[WE]\s+\S+\s+\[-W([^\]]+)\]', re.M)
 _HELP_LINE = re.compile(r'^\s+-W(\S+?)(?:=<[^>]*>)?\s+(\S.*)$')
 
 
@@ -502,15 +504,34 @@ def _gcc_enabled(cc: Sequence[str], flags: Sequence[str]) -> set:
     return enabled
 
 
+def _diagtool() -> Optional[str]:
+    """Finds LLVM's diagtool next to the real clang binary."""
+    clang = which('clang')
+    if not clang:
+        return None
+    tool = Path(os.path.realpath(clang)).parent / 'diagtool'
+    return str(tool) if tool.is_file() else which('diagtool')
+
+
+def _clang_enabled(diagtool: str, flags: Sequence[str]) -> set:
+    """The warnings clang enables with flags (``diagtool show-enabled``)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        empty = Path(tmp) / 'empty.c'
+        empty.write_text('')
+        proc = run([diagtool, 'show-enabled', *flags, str(empty)],
+                   check=False)
+    return set(_DIAGTOOL_LINE.findall(proc.stdout))
+
+
 def w1_only_flags(src: Path, llvm: bool = False,
                   extra_default: Sequence[str] = (),
                   config: Optional[Dict[str, str]] = None) -> List[str]:
     """The warning names that W=1 enables on top of the kernel's W=0 set.
 
-    gcc's answer comes from ``gcc -Q --help=warnings`` with the W=0 and the
-    W=1 options, which expands groups such as -Wextra into their members.
-    For clang the names are the options themselves (clang applies
-    -Wno-error=GROUP to the whole group).
+    The answer comes from the compiler given the W=0 and the W=1 options,
+    which expands groups such as -Wextra into their members: ``gcc -Q
+    --help=warnings``, or LLVM's ``diagtool show-enabled`` for clang
+    (without diagtool, the W=1 options themselves are used).
 
     Args:
         src: The kernel tree (its Makefile and scripts/Makefile.extrawarn).
@@ -535,11 +556,15 @@ def w1_only_flags(src: Path, llvm: bool = False,
                 _accepts(cc, [f])]
 
     default, w1, w0 = usable(default), usable(w1), usable(w0)
-    if llvm:
+    diagtool = _diagtool() if llvm else None
+    if llvm and not diagtool:
         names = {f[2:] for f in w1 if not f.startswith('-Wno-')}
         names |= {f[5:] for f in w0 if f.startswith('-Wno-')}
         names -= {f[2:] for f in default if not f.startswith('-Wno-')}
         names -= {f[5:] for f in w1 if f.startswith('-Wno-')}
+    elif llvm:
+        names = _clang_enabled(diagtool, default + w1) - \
+            _clang_enabled(diagtool, default + w0)
     else:
         names = _gcc_enabled(cc, default + w1) - _gcc_enabled(cc, default + w0)
     names = {n.split('=', 1)[0] if re.search(r'=\d*$', n) else n

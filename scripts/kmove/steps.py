@@ -288,10 +288,12 @@ def restatic(ctx: Context) -> Optional[List[str]]:
     back = []
     for line in text.splitlines():
         f = line.split('\t')
-        users = {tmpl_home if u == TEMPLATE_H else u for u in f[1:]}
+        homes = {u[4:] for u in f[1:] if u.startswith('def=')}
+        users = {tmpl_home if u == TEMPLATE_H else u for u in f[1:]
+                 if not u.startswith('def=')}
         users -= {SHADOW_H, INTERNAL_H}
-        if len(users) == 1:
-            back.append((f[0], users.pop()))
+        if len(homes) == 1 and users <= homes:
+            back.append((f[0], homes.pop()))
     if not back:
         return None
     for home in sorted({h for _, h in back}):

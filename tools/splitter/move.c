@@ -328,8 +328,9 @@ out_free_sel:
 }
 
 /*
- * users NAMES FILE...: for each name, the files whose code refers to it
- * outside its own definition and declarations.  Lexical, so inactive
+ * users NAMES FILE...: for each name, "def=FILE" for the files defining
+ * it, then the files whose code refers to it outside its own definition
+ * and declarations.  Lexical, so inactive
  * branches count.
  */
 int cmd_users(int argc, char **argv)
@@ -350,6 +351,13 @@ int cmd_users(int argc, char **argv)
 			return 2;
 	for (i = 0; i < names.n; i++) {
 		printf("%s", names.v[i]);
+		for (f = 0; f < nf; f++)
+			for (e = 0; e < fms[f].nent; e++)
+				if ((fms[f].ent[e].kind == EK_FUNC ||
+				     fms[f].ent[e].kind == EK_VAR) &&
+				    fms[f].ent[e].name &&
+				    !strcmp(fms[f].ent[e].name, names.v[i]))
+					printf("\tdef=%s", argv[f + 2]);
 		for (f = 0; f < nf; f++) {
 			bool used = false;
 
