@@ -167,9 +167,10 @@ def _from_tree(tree: Path, label: str, rev: Optional[str],
 
 def _is_checkout(path: Path) -> bool:
     """True if path is a populated git checkout of a kernel."""
-    return (path / 'Makefile').is_file() and _toplevel(path) is not None \
-        and _git_ok(path, 'rev-parse', '--verify', '--quiet', 'HEAD^{commit}') \
-        is not None
+    if not (path / 'Makefile').is_file() or _toplevel(path) is None:
+        return False
+    head = _git_ok(path, 'rev-parse', '--verify', '--quiet', 'HEAD^{commit}')
+    return head is not None
 
 
 def _tarball_stamp(tarball: Path) -> dict:

@@ -20,21 +20,34 @@ Both warning gates are proven by one build per step:
 * W=1 adds the extra warnings of scripts/Makefile.extrawarn.  Those, and
   only those, are made non-fatal with KCFLAGS=-Wno-error=FLAG..., so that a
   step with a new W=1 warning still builds and the warning is reported by
-  comparison with the base instead (new_warnings()).  The flags are read
-  from the tree's own Makefile.extrawarn; for gcc the groups (-Wextra,
-  -Wunused) are expanded with ``gcc -Q --help=warnings`` against the
-  kernel's default set, clang applies -Wno-error=GROUP to its members.
+  comparison with the base instead (new_warnings()).  The options are
+  read from the tree's own Makefile and Makefile.extrawarn, and the
+  compiler says which warnings they enable beyond the W=0 set (groups
+  such as -Wextra expanded): ``gcc -Q --help=warnings`` or LLVM's
+  ``diagtool show-enabled``.  A warning already enabled at W=0 stays
+  fatal, e.g. -Wunused-function.  The list is stored with the build
+  directory's configuration and visible as BuildResult.w1_flags.
 
-Measured on Debian 12 (gcc 12.2, clang 14, 2 CPUs) at the base
-linux-source-6.1 (6.1.192), x86_64_defconfig + KVM=m, KVM_INTEL=m,
-KVM_AMD=m, KVM_WERROR=y:
+W=1 also runs scripts/kernel-doc on every compiled source; its warnings
+carry the flag 'kernel-doc' and are never fatal.
 
-* gcc W=1: no compiler warning in arch/x86/kvm or virt/kvm, so the tree
-  builds with KVM_WERROR=y and W=1 even without the -Wno-error flags.  W=1
-  also runs scripts/kernel-doc on each source; it reports 4 warnings, all
-  at arch/x86/kvm/mmu/mmu.c:1325 (parameters of
-  kvm_arch_mmu_enable_log_dirty_pt_masked() not described).
-* See _MEASURED below for the clang, 6.12 and timing figures.
+Measured on Debian 12 (gcc 12.2.0, clang 14.0.6, sparse 0.6.4, 2 CPUs),
+x86_64_defconfig + KVM=m, KVM_INTEL=m, KVM_AMD=m, KVM_WERROR=y:
+
+* linux-source-6.1 (6.1.192), 41 objects: no compiler warning at W=1,
+  with gcc or clang, so the base builds with KVM_WERROR=y and W=1 even
+  without the -Wno-error flags.  kernel-doc reports 4 warnings, all at
+  arch/x86/kvm/mmu/mmu.c:1325 (kvm, slot, gfn_offset and mask of
+  kvm_arch_mmu_enable_log_dirty_pt_masked() not described).  sparse on
+  mmu.o: 8 warnings (3 context imbalances, 5 truncating casts).
+* linux-source-6.12 (6.12.117), 45 objects: no warning at all, with gcc or
+  clang.  -Wmissing-prototypes is in the default set since 6.8, hence
+  fatal under KVM_WERROR=y.  sparse on mmu.o: 9 warnings.
+* LLVM=1 with Debian's clang-14, ld.lld-14 and llvm-ar works on both.
+* 6.1, gcc: configure 4 s, prepare 6 s, no-op prepare 0.8 s, full build
+  23 s (2.7 s in a new build directory with a warm ccache), no-op build
+  0.8 s, after touching mmu.c 0.9 s (a ccache hit), after editing mmu.c
+  3.5-5 s.  clang: configure 9-13 s, full build 30-35 s.
 
 Because only changed objects are recompiled, the warnings of each object's
 latest compile are kept in BUILD/kmove-warnings.json, and
@@ -57,9 +70,6 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 from .util import Trouble, log, cpus, run, which
 
-_MEASURED = """
-"""
-
 _KVM_DIR = 'arch/x86/kvm/'
 _KVM_SOURCE_DIRS = ('arch/x86/kvm/', 'virt/kvm/')
 _DEFCONFIG = 'x86_64_defconfig'
@@ -81,7 +91,8 @@ _SPARSE_LOG_FILE = 'kmove-sparse.log'
 _STATE_VERSION = 2
 
 # "  CC [M]  arch/x86/kvm/x86.o", "  CHECK   /src/arch/x86/kvm/x86.c"
-_COMMAND = re.compile(r'^  (?P<cmd>[A-Z][A-Z0-9_]*(?: \[M\])?)\s+(?P<arg>\S+)$')
+_COMMAND = re.compile(
+    r'^  (?P<cmd>[A-Z][A-Z0-9_]*(?: \[M\])?)\s+(?P<arg>\S+)$')
 # gcc and clang: "file:line:col: warning: message [-Wflag]"; kernel-doc has
 # no column, sparse no flag.
 _DIAG = re.compile(
@@ -135,8 +146,7 @@ class Warning:
     def __str__(self) -> str:
         where = f'{self.file}:{self.line}:{self.col}' if self.col else \
             f'{self.file}:{self.line}'
-        flag = f' [{self.flag}]' if self.flag.startswith('-W') else \
-            f' [{self.flag}]' if self.flag else ''
+        flag = f' [{self.flag}]' if self.flag else ''
         return f'{where}: {self.kind}: {self.message}{flag}'
 
     def to_dict(self) -> dict:
@@ -319,6 +329,7 @@ def _cc(llvm: bool) -> str:
 
 
 def _state_path(build: Path) -> Path:
+    """The file where configure() keeps the build directory's settings."""
     return build / _STATE_FILE
 
 
@@ -576,6 +587,7 @@ def w1_only_flags(src: Path, llvm: bool = False,
 
 
 def _fragment_hash(src: Path, cc: str, llvm: bool) -> str:
+    """Identifies a configuration: fragment, kernel version, compiler."""
     data = json.dumps({'defconfig': _DEFCONFIG, 'fragment': _FRAGMENT,
                        'version': _kernel_version(src), 'cc': cc,
                        'llvm': llvm, 'state': _STATE_VERSION})
@@ -676,6 +688,7 @@ def prepare(src: Path, build: Path, jobs: Optional[int] = None) -> float:
 
 
 def _load_store(build: Path) -> Dict[str, List[dict]]:
+    """Reads {object: [warning dicts]}, empty if there is none yet."""
     try:
         return json.loads((build / _STORE_FILE).read_text())
     except (OSError, ValueError):
@@ -683,6 +696,7 @@ def _load_store(build: Path) -> Dict[str, List[dict]]:
 
 
 def _save_store(build: Path, store: Dict[str, List[dict]]) -> None:
+    """Writes the warning store atomically."""
     tmp = build / (_STORE_FILE + '.tmp')
     tmp.write_text(json.dumps(store, indent=1, sort_keys=True) + '\n')
     tmp.replace(build / _STORE_FILE)
