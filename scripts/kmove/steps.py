@@ -291,22 +291,23 @@ def restatic(ctx: Context) -> Optional[List[str]]:
         homes = {u[4:] for u in f[1:] if u.startswith('def=')}
         users = {tmpl_home if u == TEMPLATE_H else u for u in f[1:]
                  if not u.startswith('def=')}
-        users -= {SHADOW_H, INTERNAL_H}
+        # a header that uses the name (a macro, an inline body) keeps it visible
         if len(homes) == 1 and users <= homes:
             back.append((f[0], homes.pop()))
     if not back:
         return None
+    # the prototypes go first: a static definition after one is an error
+    for header in (SHADOW_H, INTERNAL_H):
+        text = ctx.split('entities', header)
+        keys = [f'proto {n}' for n, _ in back
+                if any(l.split('\t')[1:3] == ['proto', n] for l in text.splitlines())]
+        _move(ctx, keys, header, None, 'restatic-' + Path(header).stem)
     for home in sorted({h for _, h in back}):
         mine = [n for n, h in back if h == home]
         _spatch(ctx, 'add_static.cocci', mine, [home], 'add-static')
         missed = set(mine) - set(_defined_static(ctx, home, mine))
         if missed:
             raise Trouble('spatch did not make static: ' + ', '.join(sorted(missed)))
-    for header in (SHADOW_H, INTERNAL_H):
-        text = ctx.split('entities', header)
-        keys = [f'proto {n}' for n, _ in back
-                if any(l.split('\t')[1:3] == ['proto', n] for l in text.splitlines())]
-        _move(ctx, keys, header, None, 'restatic-' + Path(header).stem)
     return [f'{n} (static again in {Path(h).name})' for n, h in back]
 
 

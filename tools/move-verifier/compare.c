@@ -420,6 +420,26 @@ static void report_changed(struct ctx *c, const struct eref *b,
 	free(sa);
 }
 
+/*
+ * A definition is declared when its name is, or, for a name a macro makes
+ * (FNAME(x) in a template), when every instance libclang saw is.
+ */
+static bool declared_in_header(struct ctx *c, const struct entity *e)
+{
+	int i, n = 0;
+
+	if (sl_has(&c->hdr_protos, e->name))
+		return true;
+	for (i = 0; i < e->defs.n; i++) {
+		if (!strcmp(e->defs.v[i], e->name))
+			continue;
+		if (!sl_has(&c->hdr_protos, e->defs.v[i]))
+			return false;
+		n++;
+	}
+	return n > 0;
+}
+
 static void check_linkage(struct ctx *c, const struct eref *b,
 			  const struct eref *a, bool sb, bool sa)
 {
@@ -429,7 +449,7 @@ static void check_linkage(struct ctx *c, const struct eref *b,
 	if (sb == sa)
 		return;
 	if (sb && !sa) {
-		if (sl_has(&c->hdr_protos, name))
+		if (declared_in_header(c, ea))
 			add_finding(&c->r->findings, "EXPOSED", afile(c, a),
 				    ea->line, name, "'%s' made visible, declared in a header",
 				    name);

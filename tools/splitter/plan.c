@@ -336,7 +336,7 @@ static int assign_sides(struct source *s, struct manifest *m,
 	for (i = 0; i < fm->nent; i++) {
 		struct entity *e = &fm->ent[i];
 
-		if (e->kind != EK_PROTO || !e->is_static)
+		if (e->kind != EK_PROTO)
 			continue;
 		for (k = 0; k < fm->nent; k++)
 			if (fm->ent[k].kind == EK_FUNC && fm->ent[k].name &&
