@@ -19,6 +19,7 @@ KERNEL		?=
 BASE		?=
 MANIFEST	?=
 RENAMES		?=
+GATES		?= clang,sparse,checkpatch
 
 -include local.mk
 
@@ -75,6 +76,7 @@ deps:
 all: deps tools
 	$(Q)$(KMOVE) series --out $(OUT) --series $(SERIES) \
 		--kversion $(KVERSION) --paging-tmpl $(PAGING_TMPL) \
+		--gates $(GATES) \
 		$(if $(KERNEL),--kernel $(KERNEL)) $(if $(BASE),--base $(BASE)) \
 		$(if $(MANIFEST),--manifest $(MANIFEST)) \
 		$(if $(RENAMES),--renames $(RENAMES))
@@ -114,6 +116,9 @@ verify: deps tools
 		{ echo "kmove: error: give KERNEL=PATH BEFORE=REV AFTER=REV" >&2; exit 2; }
 	$(Q)$(KMOVE) verify --out $(OUT) --kernel $(KERNEL) --before $(BEFORE) \
 		--after $(AFTER) $(if $(RENAMES),--renames $(RENAMES))
+
+bench: deps tools
+	$(Q)$(KMOVE) bench --out $(OUT) --bin $(BIN)
 
 clean:
 	rm -rf $(OUT)

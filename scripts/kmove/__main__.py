@@ -14,7 +14,13 @@ def _verify(argv):
     verify.main(argv)
 
 
+def _bench(argv):
+    from . import bench
+    bench.main(argv)
+
+
 _COMMANDS = {
+    'bench': _bench,
     'series': _series,
     'verify': _verify,
 }

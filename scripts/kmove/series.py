@@ -9,6 +9,7 @@ report.
 """
 
 import argparse
+import hashlib
 import json
 import os
 import re
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Dict, List, Optional
 
 from . import base as kbase
+from . import gates as kgates
 from . import kbuild
 from . import steps as ksteps
 from .util import Timer, Trouble, die, log, run
@@ -132,6 +134,18 @@ def _write_report(out: Path, report: dict) -> None:
                  f'{len(b["new_warnings"])}')
         for w in b['new_warnings'][:20]:
             t.append(f'     {w}')
+        for name, g in sorted(s.get('gates', {}).items()):
+            if name == 'checkpatch':
+                t.append(f'   checkpatch: {len(g["new"])} on new lines, carried: '
+                         + (', '.join(f'{k} {n}' for k, n in g['carried'].items())
+                            or 'none'))
+                for x in g['new'][:20]:
+                    t.append(f'     {x}')
+            else:
+                t.append(f'   {name}: {"ok" if g.get("ok", True) else "FAILED"}, '
+                         f'new warnings: {len(g["new_warnings"])}')
+                for w in g['new_warnings'][:20]:
+                    t.append(f'     {w}')
         t.append(f'   verify: {v["status"]} ({len(v.get("findings", []))} findings)')
         for f in v.get('findings', [])[:20]:
             t.append(f'     {f["file"]}:{f["line"]}: {f["type"]}: {f["message"]}')
@@ -139,6 +153,37 @@ def _write_report(out: Path, report: dict) -> None:
         t += ['', 'notes:'] + [f'  {n}' for n in report['notes']]
     t += ['', f'status: {report["status"]}']
     (out / 'report.txt').write_text('\n'.join(t) + '\n')
+
+
+def _fingerprint(args: argparse.Namespace, b, manifest: Path,
+                 series_dir: Path, bin_dir: Path) -> str:
+    """Everything the series depends on: base, definition, tools, options."""
+    h = hashlib.sha256()
+    h.update(f'{b.commit} {args.paging_tmpl} {args.gates}\n'.encode())
+    files = [manifest, *sorted(series_dir.iterdir()),
+             *sorted((_PROJECT / 'semantic-patches').rglob('*.cocci')),
+             *sorted(Path(__file__).parent.glob('*.py')),
+             bin_dir / 'kmove-split', bin_dir / 'move-verifier']
+    for f in files:
+        if f.is_file():
+            h.update(f.name.encode())
+            h.update(f.read_bytes())
+    return h.hexdigest()
+
+
+def _up_to_date(out: Path, fingerprint: str) -> bool:
+    """The previous run had the same inputs, passed, and left its output."""
+    try:
+        old = json.loads((out / 'report.json').read_text())
+    except (OSError, ValueError):
+        return False
+    if old.get('fingerprint') != fingerprint or old.get('status') != 'ok':
+        return False
+    if not old.get('steps') or not (out / 'series').is_dir():
+        return False
+    head = run(['git', 'rev-parse', 'HEAD'], cwd=old['worktree'],
+               check=False).stdout.strip()
+    return head == old['steps'][-1]['commit']
 
 
 def run_series(args: argparse.Namespace) -> int:
@@ -156,6 +201,10 @@ def run_series(args: argparse.Namespace) -> int:
     with timer.stage('base'):
         b = kbase.resolve_base(args.kernel, args.base, args.kversion, out,
                                _PROJECT, timer=timer)
+    fingerprint = _fingerprint(args, b, manifest, series_dir, bin_dir)
+    if _up_to_date(out, fingerprint):
+        log(f'nothing changed since the last run: {out / "report.txt"}')
+        return 0
     with timer.stage('work clone'):
         work = kbase.make_work_clone(b, out / 'work')
     build = out / 'build'
@@ -170,6 +219,21 @@ def run_series(args: argparse.Namespace) -> int:
     base_warnings = list(base_build.warnings)
     with timer.stage('compile_commands'):
         compdb = kbuild.compile_commands(work, build).parent
+    use = set(args.gates.split(',')) if args.gates else set()
+    llvm_build = out / 'build-llvm'
+    base_llvm = base_sparse = None
+    if 'clang' in use:
+        with timer.stage('clang configure+prepare'):
+            kbuild.configure(work, llvm_build, llvm=True)
+            kbuild.prepare(work, llvm_build)
+        with timer.stage('clang build base'):
+            base_llvm = kbuild.build_kvm(work, llvm_build, llvm=True)
+        if not base_llvm.ok:
+            raise Trouble(f'the base does not build with clang: see {base_llvm.log_path}')
+    if 'sparse' in use:
+        with timer.stage('sparse base'):
+            base_sparse = kbuild.sparse_check(work, build,
+                                              kgates.split_objects(work))
 
     ctx = ksteps.Context(work=work, out=out, bin=bin_dir, project=_PROJECT,
                          manifest=manifest, compdb=compdb,
@@ -190,6 +254,19 @@ def run_series(args: argparse.Namespace) -> int:
         with timer.stage(f'step {sd["n"]} build'):
             res = kbuild.build_kvm(work, build)
         new = kbuild.new_warnings(base_warnings, res.warnings)
+        gate = {}
+        if base_llvm is not None and res.ok:
+            with timer.stage(f'step {sd["n"]} clang'):
+                lres = kbuild.build_kvm(work, llvm_build, llvm=True)
+            gate['clang'] = {'ok': lres.ok, 'new_warnings': [
+                str(w) for w in kbuild.new_warnings(base_llvm.warnings,
+                                                    lres.warnings)]}
+        if base_sparse is not None and res.ok:
+            with timer.stage(f'step {sd["n"]} sparse'):
+                sw = kbuild.sparse_check(work, build,
+                                         kgates.split_objects(work))
+            gate['sparse'] = {'new_warnings': kgates.sparse_new(base_sparse, sw),
+                              'warnings': len(sw)}
         with timer.stage(f'step {sd["n"]} verify'):
             v = _verify(bin_dir, work, parent, commit, compdb,
                         out / 'verify' / sd['n'])
@@ -202,9 +279,11 @@ def run_series(args: argparse.Namespace) -> int:
                 'build': {'ok': res.ok, 'new_warnings': [str(w) for w in new],
                           'log': str(res.log_path)},
                 'verify': v, 'exports': {'status': 'not run', 'findings': []},
+                'gates': gate, 'parent': parent,
                 'seconds': time.monotonic() - t0}
         done.append(step)
-        ok = res.ok and not new and v['status'] == 'clean'
+        ok = res.ok and not new and v['status'] == 'clean' and \
+            all(g.get('ok', True) and not g['new_warnings'] for g in gate.values())
         log(f'step {sd["n"]}: {sd["subject"]}: build '
             f'{"ok" if res.ok else "FAILED"}, {len(new)} new warning(s), '
             f'verify {v["status"]}')
@@ -226,11 +305,20 @@ def run_series(args: argparse.Namespace) -> int:
              ('KVERSION', None if args.kernel else args.kversion),
              ('PAGING_TMPL', args.paging_tmpl)) if v)
         _cover_letter(out, done, cmd, b)
+    if 'checkpatch' in use:
+        with timer.stage('checkpatch'):
+            patches = sorted(p for p in (out / 'series').glob('*.patch')
+                             if not p.name.startswith('0000-'))
+            for step, patch in zip(done, patches):
+                cp = kgates.checkpatch(work, patch, step['parent'])
+                step['gates']['checkpatch'] = cp
+                if cp['new']:
+                    failed = True
     report = {'base': {'kernel': b.kernel, 'commit': b.commit,
                        'version': b.version},
               'worktree': str(work), 'paging_tmpl': args.paging_tmpl,
               'steps': done, 'notes': ctx.notes,
-              'stages': timer.seconds,
+              'stages': timer.seconds, 'fingerprint': fingerprint,
               'status': 'failed' if failed else 'ok'}
     _write_report(out, report)
     for n in ctx.notes:
@@ -257,6 +345,8 @@ def main(argv: Optional[List[str]] = None) -> None:
                         choices=('shadow', 'common'),
                         help='where the paging_tmpl.h includes live')
     parser.add_argument('--bin', default='out/bin', help='kmove tools')
+    parser.add_argument('--gates', default='clang,sparse,checkpatch',
+                        help='gates besides the gcc W=1 build and the verifier')
     args = parser.parse_args(argv)
     try:
         sys.exit(run_series(args))

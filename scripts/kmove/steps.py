@@ -124,6 +124,13 @@ def _insert_before_guard_end(path: Path, text: str) -> None:
     path.write_text(head + '\n\n' + text.rstrip('\n') + '\n' + body[at:])
 
 
+def _entity_keys(ctx: Context, path: str) -> set:
+    """'KIND NAME' of every entity of a .c file of the work clone."""
+    text = ctx.split('entities', str(ctx.work / path), '--compdb',
+                     str(ctx.compdb), '--rel', path)
+    return {' '.join(l.split('\t')[1:3]) for l in text.splitlines()}
+
+
 def _defined_static(ctx: Context, path: str, names: List[str]) -> List[str]:
     text = ctx.split('entities', str(ctx.work / path), '--compdb',
                      str(ctx.compdb), '--rel', path) \
@@ -150,6 +157,10 @@ def _apply_exposure(ctx: Context, p: Plan) -> List[str]:
     left = _defined_static(ctx, MMU_C, names)
     if left:
         raise Trouble('spatch left static: ' + ', '.join(left))
+    # a header prototype supersedes a forward declaration in mmu.c
+    protos = _entity_keys(ctx, MMU_C)
+    _move(ctx, [f'proto {n}' for n in names if f'proto {n}' in protos],
+          MMU_C, None, 'drop-forward')
     tmpl = [m for _, m, _, _ in p.templates]
     if tmpl:
         sel = _write_selection(ctx, 'unstatic.sel',
@@ -308,6 +319,9 @@ def restatic(ctx: Context) -> Optional[List[str]]:
         missed = set(mine) - set(_defined_static(ctx, home, mine))
         if missed:
             raise Trouble('spatch did not make static: ' + ', '.join(sorted(missed)))
+        sel = _write_selection(ctx, 'declare.sel', mine)
+        declared = ctx.split('declare', home, str(sel)).split()
+        ctx.notes += [f'{n}: static forward declaration in {home}' for n in declared]
     return [f'{n} (static again in {Path(h).name})' for n, h in back]
 
 

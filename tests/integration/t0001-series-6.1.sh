@@ -4,9 +4,6 @@
 # 01-06 builds, verifies and applies.  Reuses $OUT/it when present, so a
 # second run is incremental.
 set -e
-# Known to fail at steps 04 (verify findings) and 06 (static edit order):
-# run it with KMOVE_INTEGRATION=1 until those are fixed.
-test "${KMOVE_INTEGRATION:-0}" = 1 || { echo "skipped: set KMOVE_INTEGRATION=1"; exit 77; }
 cd "$(dirname "$0")/../.."
 OUT=${OUT:-out}
 IT=$OUT/it-6.1
@@ -33,6 +30,15 @@ for s in steps:
         bad.append(f'step {s["n"]}: {len(s["build"]["new_warnings"])} new warnings')
     if s['verify']['status'] != 'clean':
         bad.append(f'step {s["n"]}: verify {s["verify"]["status"]}')
+    for name, g in s.get('gates', {}).items():
+        if not g.get('ok', True) or g.get('new_warnings') or g.get('new'):
+            bad.append(f'step {s["n"]}: gate {name} failed')
+    if set(s.get('gates', {})) != {'clang', 'sparse', 'checkpatch'}:
+        bad.append(f'step {s["n"]}: gates run: {sorted(s.get("gates", {}))}')
+if steps and steps[2]['verify'].get('from_base') != 'clean':
+    bad.append('the move does not verify against the base')
+if r['status'] != 'ok':
+    bad.append(f'report status {r["status"]}')
 work = r['worktree']
 ents = subprocess.run([f'{bin_dir}/kmove-split', 'entities',
                        f'{work}/arch/x86/kvm/mmu/shadow_mmu.c'],

@@ -47,7 +47,6 @@ struct file_info {
 	bool in_set;		/* a file of the split */
 	bool header;		/* a .h file */
 	bool tmpl;		/* a header of the set without include guard */
-	bool has_cmd;		/* its own compile command (or flags from --) */
 };
 
 struct tree {
@@ -55,10 +54,8 @@ struct tree {
 	struct strlist set;		/* the files of the split */
 	struct strlist module;		/* .c files of the module */
 	struct strlist headers;		/* headers of the module */
+	struct strlist templates;	/* headers of the set without guard */
 };
-
-extern const char *const default_set[];
-extern const char *const module_globs[];
 
 int tree_scan(struct tree *t, const char *root, const struct strlist *globs);
 void tree_release(struct tree *t);
@@ -80,6 +77,7 @@ struct site {
 	int file;		/* file id */
 	unsigned line, off;
 	char *type;		/* canonical type spelling */
+	bool macro;		/* written by a macro (EXPORT_SYMBOL's extern) */
 };
 
 struct use {

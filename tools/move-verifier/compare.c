@@ -24,6 +24,8 @@ const struct finding_type verifier_types[] = {
 	{ "CONDITION_CHANGED", SEV_ERROR, "an entity sits under another #if chain" },
 	{ "DUPLICATED", SEV_ERROR, "an entity exists more often than before" },
 	{ "EXPOSED", SEV_NOTE, "static dropped, prototype in a header" },
+	{ "FORWARD_DECLARATION_ADDED", SEV_NOTE, "a static function used before its definition is declared" },
+	{ "FORWARD_DECLARATION_DROPPED", SEV_NOTE, "a forward declaration superseded by a header prototype" },
 	{ "INCLUDE_ADDED", SEV_NOTE, "a new #include line" },
 	{ "LINKAGE_CHANGED", SEV_ERROR, "static dropped without a prototype in a header" },
 	{ "LOST", SEV_ERROR, "an entity of before is missing after" },
@@ -608,6 +610,11 @@ static void report_unpaired_after(struct ctx *c, const struct eref *a)
 		   sl_has(&c->a_defined, e->name)) {
 		add_finding(&c->r->findings, "PROTOTYPE_ADDED", f, e->line, e->name,
 			    "declaration of '%s' added", e->name);
+	} else if (e->kind == EK_PROTO && e->is_static && !is_header(f) &&
+		   sl_has(&c->a_static, e->name)) {
+		add_finding(&c->r->findings, "FORWARD_DECLARATION_ADDED", f,
+			    e->line, e->name, "static '%s' declared before its first use",
+			    e->name);
 	} else if (new_file_boilerplate(c, a)) {
 		add_finding(&c->r->findings, "NEW_FILE", f, e->line, e->name,
 			    "%s of the new file", ent_kind_name[e->kind]);
@@ -631,6 +638,12 @@ static void report_unpaired_before(struct ctx *c, const struct eref *b)
 	    !sl_has(&c->hdr_protos, e->name)) {
 		add_finding(&c->r->findings, "PROTOTYPE_REMOVED", f, e->line,
 			    e->name, "declaration of '%s' dropped, it is static now",
+			    e->name);
+	} else if (e->kind == EK_PROTO && !is_header(f) &&
+		   sl_has(&c->hdr_protos, e->name) && sl_has(&c->a_defined, e->name)) {
+		add_finding(&c->r->findings, "FORWARD_DECLARATION_DROPPED", f,
+			    e->line, e->name,
+			    "forward declaration of '%s' dropped, a header declares it",
 			    e->name);
 	} else if (e->kind == EK_COMMENT) {
 		add_finding(&c->r->findings, "COMMENT_LOST", f, e->line, e->name,

@@ -7,6 +7,7 @@
  *   kmove-split move --from SRC (--to DST | --delete) --select FILE
  *   kmove-split unstatic FILE SELECTION
  *   kmove-split users NAMES FILE...
+ *   kmove-split declare FILE NAMES
  *
  * Exit status: 0 done, 2 trouble (nothing is written then).
  */
@@ -25,11 +26,12 @@ static const struct cmd {
 	{ "move", cmd_move },
 	{ "unstatic", cmd_unstatic },
 	{ "users", cmd_users },
+	{ "declare", cmd_declare },
 	{ NULL, NULL },
 };
 
 static const char usage_text[] =
-	"usage: kmove-split (entities | plan | move | unstatic | users) ARGS...\n"
+	"usage: kmove-split (entities | plan | move | unstatic | users | declare) ARGS...\n"
 	"\n"
 	"  entities FILE [--compdb DIR --rel PATH] [-- FLAGS]\n"
 	"                     list the top-level entities of FILE\n"
@@ -38,7 +40,9 @@ static const char usage_text[] =
 	"  move --from SRC (--to DST | --delete) --select FILE\n"
 	"                     cut the selected entities, paste them into DST\n"
 	"  unstatic FILE SEL  drop 'static' from the selected definitions\n"
-	"  users NAMES FILE...  which files refer to each name\n";
+	"  users NAMES FILE...  which files refer to each name\n"
+	"  declare FILE NAMES   add static forward declarations where a static\n"
+	"                       function is used before its definition\n";
 
 int cmd_entities(int argc, char **argv)
 {

@@ -384,3 +384,84 @@ int cmd_users(int argc, char **argv)
 	sl_free(&names);
 	return 0;
 }
+
+/*
+ * declare FILE NAMES: a function made static again may be used before its
+ * definition, where its header prototype used to cover it.  Insert a
+ * static forward declaration before the first entity that uses it.
+ */
+int cmd_declare(int argc, char **argv)
+{
+	struct file_model fm;
+	struct strlist names = { 0 };
+	char **decl_before;
+	struct strbuf out = { 0 };
+	unsigned pos = 0;
+	int i, k, ret = 2;
+
+	if (argc != 3) {
+		fputs("usage: kmove-split declare FILE NAMES\n", stderr);
+		return 2;
+	}
+	if (read_selection(argv[2], &names))
+		return 2;
+	if (file_model_load(&fm, argv[1], NULL))
+		goto out_free_names;
+	decl_before = xcalloc(fm.nent + 1, sizeof(char *));
+	for (i = 0; i < names.n; i++) {
+		int def = -1, first = -1;
+
+		for (k = 0; k < fm.nent && def < 0; k++) {
+			struct entity *e = &fm.ent[k];
+			struct strlist refs = { 0 };
+
+			if (e->kind == EK_FUNC && e->name &&
+			    !strcmp(e->name, names.v[i])) {
+				def = k;
+				break;
+			}
+			if (e->kind == EK_PROTO && e->name &&
+			    !strcmp(e->name, names.v[i]))
+				break;	/* already declared */
+			entity_refs(&fm, e, &refs);
+			/* a macro body is no use: it expands where it is used */
+			if (first < 0 && e->kind != EK_COMMENT &&
+			    e->kind != EK_MACRO && sl_has(&refs, names.v[i]))
+				first = k;
+			sl_free(&refs);
+		}
+		if (def >= 0 && first >= 0) {
+			char *p = make_prototype(&fm, &fm.ent[def], NULL, NULL,
+						 "static ");
+			struct strbuf sb = { 0 };
+
+			if (decl_before[first])
+				sb_adds(&sb, decl_before[first]);
+			sb_addf(&sb, "%s\n", p);
+			free(decl_before[first]);
+			decl_before[first] = sb_detach(&sb);
+			free(p);
+			printf("%s\n", names.v[i]);
+		}
+	}
+	for (i = 0; i < fm.nent; i++) {
+		if (!decl_before[i])
+			continue;
+		add_range(&out, &fm, pos, fm.ent[i].start);
+		sb_adds(&out, decl_before[i]);
+		sb_addc(&out, '\n');
+		pos = fm.ent[i].start;
+		free(decl_before[i]);
+	}
+	add_range(&out, &fm, pos, fm.len);
+	free(decl_before);
+	if (write_file_atomic(argv[1], out.buf ? out.buf : "", out.len))
+		goto out_free;
+	ret = 0;
+out_free:
+	sb_release(&out);
+	file_model_free(&fm);
+out_free_names:
+	sl_free(&names);
+	return ret;
+}

@@ -277,7 +277,7 @@ static void print_plan(struct planner *p)
 		if (!p->exposed[i])
 			continue;
 		proto = e->kind == EK_VAR ? make_extern(fm, e) :
-			make_prototype(fm, e, NULL, NULL);
+			make_prototype(fm, e, NULL, NULL, NULL);
 		printf("expose\t%s\t%s %s\t", side_name(p->s->side[i]),
 		       ent_kind_name[e->kind], e->name);
 		print_escaped(proto ? proto : "");
@@ -296,7 +296,7 @@ static void print_plan(struct planner *p)
 		if (!te || !te->is_static)
 			continue;
 		macro = xstrdup(te->name);
-		proto = make_prototype(&p->s->tmpl[t], te, macro, name);
+		proto = make_prototype(&p->s->tmpl[t], te, macro, name, NULL);
 		printf("template\t%s\t%s\t%s\t", side_name(p->s->side[d]), te->name,
 		       name);
 		print_escaped(proto ? proto : "");

@@ -238,6 +238,13 @@ int read_selection(const char *path, struct strlist *sel)
  * Prototypes
  */
 
+/* A prototype is no inline definition: these words stay on the body. */
+static bool is_inline_word(const struct file_model *fm, int i)
+{
+	return tok_is(fm, i, "inline") || tok_is(fm, i, "__inline") ||
+	       tok_is(fm, i, "__inline__") || tok_is(fm, i, "__always_inline");
+}
+
 /* Tokens from `from` to `to` joined with one space where there was space. */
 static void join_source(struct strbuf *sb, const struct file_model *fm,
 			int from, int to, int skip)
@@ -248,7 +255,8 @@ static void join_source(struct strbuf *sb, const struct file_model *fm,
 		unsigned len;
 		const char *t;
 
-		if (fm->tok[i].kind == TK_COMMENT || i == skip)
+		if (fm->tok[i].kind == TK_COMMENT || i == skip ||
+		    is_inline_word(fm, i))
 			continue;
 		t = tok_text(fm, i, &len);
 		if (sb->len && i > from && fm->tok[i].start > fm->tok[i - 1].end &&
@@ -303,7 +311,8 @@ static int find_static(const struct file_model *fm, const struct entity *e)
 }
 
 char *make_prototype(const struct file_model *fm, const struct entity *e,
-		     const char *macro_name, const char *real_name)
+		     const char *macro_name, const char *real_name,
+		     const char *prefix)
 {
 	struct strbuf sb = { 0 };
 	char *text, *out;
@@ -321,6 +330,8 @@ char *make_prototype(const struct file_model *fm, const struct entity *e,
 	}
 	if (body < 0)
 		return NULL;
+	if (prefix)
+		sb_adds(&sb, prefix);
 	join_source(&sb, fm, e->tok, body, find_static(fm, e));
 	text = sb_detach(&sb);
 	if (macro_name && real_name) {

@@ -46,7 +46,8 @@ int read_selection(const char *path, struct strlist *sel);
 
 /* Kernel-style prototype ("void foo(int a);") of a function definition. */
 char *make_prototype(const struct file_model *fm, const struct entity *e,
-		     const char *macro_name, const char *real_name);
+		     const char *macro_name, const char *real_name,
+		     const char *prefix);
 /* "extern T name;" for a variable definition. */
 char *make_extern(const struct file_model *fm, const struct entity *e);
 
@@ -55,5 +56,6 @@ int cmd_move(int argc, char **argv);
 int cmd_entities(int argc, char **argv);
 int cmd_unstatic(int argc, char **argv);
 int cmd_users(int argc, char **argv);
+int cmd_declare(int argc, char **argv);
 
 #endif
