@@ -41,8 +41,10 @@ if r['status'] != 'ok':
     bad.append(f'report status {r["status"]}')
 work = r['worktree']
 ents = subprocess.run([f'{bin_dir}/kmove-split', 'entities',
-                       f'{work}/arch/x86/kvm/mmu/shadow_mmu.c'],
-                      capture_output=True, text=True).stdout
+                       f'{work}/arch/x86/kvm/mmu/shadow_mmu.c',
+                       '--compdb', f'{it}/build',
+                       '--rel', 'arch/x86/kvm/mmu/shadow_mmu.c'],
+                      capture_output=True, text=True, check=True).stdout
 funcs = sum(1 for l in ents.splitlines() if l.split('\t')[1:2] == ['func'])
 print(f'shadow_mmu.c: {funcs} function definitions')
 if funcs < 130:

@@ -119,8 +119,9 @@ static void cache_grow(struct file_cache *fc)
 
 		if (!fc->keys[i])
 			continue;
-		for (k = ptr_hash(fc->keys[i], n.cap); n.keys[k]; k = (k + 1) & (n.cap - 1))
-			;
+		k = ptr_hash(fc->keys[i], n.cap);
+		while (n.keys[k])
+			k = (k + 1) & (n.cap - 1);
 		n.keys[k] = fc->keys[i];
 		n.ids[k] = fc->ids[i];
 	}

@@ -147,10 +147,37 @@ static bool is_template(const char *path)
 	return tmpl;
 }
 
+static bool in_set(const char *rel, const char *path,
+		   const struct strlist *globs)
+{
+	if (globs->n ? match_any((const char *const *)globs->v, globs->n, rel) :
+	    match_any(default_set, -1, rel))
+		return true;
+	return strcmp(base_name(rel), NEW_HEADER) && includes_new_header(path);
+}
+
+static void classify(struct tree *t, const char *rel,
+		     const struct strlist *globs)
+{
+	char *path = xasprintf("%s/%s", t->root, rel);
+	bool set = in_set(rel, path, globs);
+	bool c_file = has_suffix(rel, ".c");
+
+	if (set)
+		sl_add(&t->set, rel);
+	if (set && !c_file && is_template(path))
+		sl_add(&t->templates, rel);
+	if (c_file && (set || match_any(module_globs, -1, rel)))
+		sl_add(&t->module, rel);
+	else if (!c_file)
+		sl_add(&t->headers, rel);
+	free(path);
+}
+
 int tree_scan(struct tree *t, const char *root, const struct strlist *globs)
 {
 	struct strlist all = { 0 };
-	int i;
+	int i, ret = -1;
 
 	memset(t, 0, sizeof(*t));
 	t->root = realpath(root, NULL);
@@ -158,32 +185,15 @@ int tree_scan(struct tree *t, const char *root, const struct strlist *globs)
 		return error("cannot find directory '%s'", root);
 	if (list_tree(t->root, &all))
 		goto out_free_all;
-	for (i = 0; i < all.n; i++) {
-		const char *rel = all.v[i];
-		char *path = xasprintf("%s/%s", t->root, rel);
-		bool in_set = globs->n ? match_any((const char *const *)globs->v,
-						    globs->n, rel) :
-			      match_any(default_set, -1, rel);
-
-		if (!in_set && strcmp(base_name(rel), NEW_HEADER))
-			in_set = includes_new_header(path);
-		if (in_set)
-			sl_add(&t->set, rel);
-		if (in_set && has_suffix(rel, ".h") && is_template(path))
-			sl_add(&t->templates, rel);
-		if (has_suffix(rel, ".c") && (in_set || match_any(module_globs, -1, rel)))
-			sl_add(&t->module, rel);
-		else if (has_suffix(rel, ".h"))
-			sl_add(&t->headers, rel);
-		free(path);
-	}
-	sl_free(&all);
+	for (i = 0; i < all.n; i++)
+		classify(t, all.v[i], globs);
 	if (!t->set.n)
-		return error("no file of the split in '%s'", root);
-	return 0;
+		error("no file of the split in '%s'", root);
+	else
+		ret = 0;
 out_free_all:
 	sl_free(&all);
-	return -1;
+	return ret;
 }
 
 void tree_release(struct tree *t)
