@@ -858,7 +858,8 @@ def main() -> int:
     # a private copy, safe from a rebuild while the test runs
     (work / 'bin').mkdir(parents=True, exist_ok=True)
     for tool in ('move-verifier', 'kmove-split'):
-        shutil.copy2(bin_dir / tool, work / 'bin' / tool)
+        shutil.copy2(bin_dir / tool, work / 'bin' / f'{tool}.new')
+        os.replace(work / 'bin' / f'{tool}.new', work / 'bin' / tool)
     tools = work / 'bin'
     seed = int(os.environ.get('KMOVE_MUTATION_SEED', '20230601'))
     n_real = int(os.environ.get('KMOVE_MUTATIONS', '200'))

@@ -62,10 +62,19 @@ static int group_of(const struct file_model *fm, int branch)
 	return fm->ent[branch].group >= 0 ? fm->ent[branch].group : branch;
 }
 
+/* #else and #endif follow the code they close without a blank line. */
 static void add_directive(struct strbuf *sb, const struct file_model *fm,
 			  int d)
 {
+	if (!tok_is(fm, fm->ent[d].tok + 1, "if") &&
+	    !tok_is(fm, fm->ent[d].tok + 1, "ifdef") &&
+	    !tok_is(fm, fm->ent[d].tok + 1, "ifndef"))
+		while (sb->len >= 2 && sb->buf[sb->len - 1] == '\n' &&
+		       sb->buf[sb->len - 2] == '\n')
+			sb->len--;
 	add_range(sb, fm, fm->ent[d].code_start, fm->ent[d].end);
+	if (tok_is(fm, fm->ent[d].tok + 1, "endif"))
+		sb_addc(sb, '\n');
 }
 
 /* Emit the text of the selected entities with their #if structure. */
@@ -112,6 +121,26 @@ static void build_paste(const struct file_model *fm, const bool *sel,
 		add_directive(out, fm, fm->ent[group_of(fm, open[--nopen])].endif);
 }
 
+/* An #else left with nothing before its #endif goes too. */
+static void drop_empty_else(const struct file_model *fm, bool *cut)
+{
+	int i, k;
+
+	for (i = 0; i < fm->nent; i++) {
+		const struct entity *e = &fm->ent[i];
+		bool empty = true;
+
+		if (e->kind != EK_COND || cut[i] || e->group == i || e->group < 0 ||
+		    !tok_is(fm, e->tok + 1, "else"))
+			continue;
+		for (k = i + 1; k < fm->ent[e->group].endif; k++)
+			if (!cut[k])
+				empty = false;
+		if (empty)
+			cut[i] = true;
+	}
+}
+
 /* Mark conditional groups left with no entity for removal too. */
 static void drop_empty_groups(const struct file_model *fm, bool *cut)
 {
@@ -141,6 +170,7 @@ static void drop_empty_groups(const struct file_model *fm, bool *cut)
 			changed = true;
 		}
 	}
+	drop_empty_else(fm, cut);
 }
 
 static void build_rest(const struct file_model *fm, const bool *cut,

@@ -1,0 +1,6 @@
+#include "x.h"
+
+static int count(struct slot *s)
+{
+	return s->used;
+}

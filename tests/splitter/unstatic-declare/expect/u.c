@@ -1,0 +1,16 @@
+#define FNAME(n) p64_##n
+
+int FNAME(fault)(int x)
+{
+	return x;
+}
+
+int early_user(void)
+{
+	return later(1);
+}
+
+static int later(int x)
+{
+	return x;
+}
