@@ -19,7 +19,7 @@ KERNEL		?=
 BASE		?=
 MANIFEST	?=
 RENAMES		?=
-GATES		?= clang,sparse,checkpatch
+GATES		?= clang,sparse,checkpatch,exports
 
 -include local.mk
 
@@ -63,6 +63,8 @@ SPLIT	:= $(addprefix $(OBJ)/splitter/,$(SPLIT_OBJS))
 VERIFIER := $(addprefix $(OBJ)/move-verifier/,$(VERIFIER_OBJS))
 
 TOOLS := $(BIN)/move-verifier $(BIN)/kmove-split
+
+include tools/export-checker/build.mk
 
 PYTHON		?= python3
 KMOVE		:= PYTHONPATH=scripts $(PYTHON) -m kmove

@@ -9,6 +9,7 @@ report.
 """
 
 import argparse
+import collections
 import hashlib
 import json
 import os
@@ -91,6 +92,44 @@ def _verify(bin_dir: Path, work: Path, frm: str, to: str, compdb: Path,
             'matched': len(data.get('matched', []))}
 
 
+def _exports(bin_dir: Path, work: Path, compdb: Path, base: str) -> dict:
+    """export-checker on the work tree as it is (the step's commit)."""
+    p = run([bin_dir / 'export-checker', '--dir', work, '--compdb', compdb,
+             '--baseline', base, '--format=json'], check=False)
+    if p.returncode == 2:
+        return {'status': 'error',
+                'message': p.stderr.strip().splitlines()[-1:]}
+    data = json.loads(p.stdout)
+    return {'status': 'clean' if p.returncode == 0 else 'findings',
+            'findings': data['findings']}
+
+
+def _export_gate(base: dict, now: dict, last: bool) -> dict:
+    """export-checker findings of a step that the base did not have.
+
+    SHOULD_BE_STATIC is expected before the last step: the series declares
+    the new API one step before the code that uses it moves (02, 04), and a
+    move leaves exposed what no longer crosses until the clean-up step (06)
+    makes it static again.  At the last step it is a finding like any other.
+    """
+    """export-checker findings of a step that the base did not have."""
+    if now['status'] == 'error':
+        return {'status': 'error', 'findings': [], 'message': now['message']}
+    had = collections.Counter((f['type'], f['symbol']) for f in base['findings'])
+    new, expected = [], []
+    for f in now['findings']:
+        key = (f['type'], f['symbol'])
+        if had[key]:
+            had[key] -= 1
+        elif f['type'] == 'SHOULD_BE_STATIC' and not last:
+            expected.append(f)
+        else:
+            new.append(f)
+    return {'status': 'findings' if new else 'clean', 'findings': new,
+            'left_for_cleanup': len(expected),
+            'carried_from_base': len(base['findings'])}
+
+
 def _items_text(items: List[str]) -> str:
     if len(items) > 40:
         return f'{len(items)} items; see the commit diff.'
@@ -146,6 +185,12 @@ def _write_report(out: Path, report: dict) -> None:
                          f'new warnings: {len(g["new_warnings"])}')
                 for w in g['new_warnings'][:20]:
                     t.append(f'     {w}')
+        e = s['exports']
+        t.append(f'   exports: {e["status"]} ({len(e.get("findings", []))} new findings'
+                 + (f', {e["left_for_cleanup"]} SHOULD_BE_STATIC left for the clean-up step'
+                    if e.get('left_for_cleanup') else '') + ')')
+        for f in e.get('findings', [])[:20]:
+            t.append(f'     {f["file"]}:{f["line"]}: {f["type"]}: {f["message"]}')
         t.append(f'   verify: {v["status"]} ({len(v.get("findings", []))} findings)')
         for f in v.get('findings', [])[:20]:
             t.append(f'     {f["file"]}:{f["line"]}: {f["type"]}: {f["message"]}')
@@ -230,6 +275,13 @@ def run_series(args: argparse.Namespace) -> int:
             base_llvm = kbuild.build_kvm(work, llvm_build, llvm=True)
         if not base_llvm.ok:
             raise Trouble(f'the base does not build with clang: see {base_llvm.log_path}')
+    base_exports = None
+    if 'exports' in use:
+        with timer.stage('exports base'):
+            base_exports = _exports(bin_dir, work, compdb, b.commit)
+        if base_exports['status'] == 'error':
+            raise Trouble('export-checker failed on the base: '
+                          + ' '.join(base_exports.get('message', [])))
     if 'sparse' in use:
         with timer.stage('sparse base'):
             base_sparse = kbuild.sparse_check(work, build,
@@ -261,6 +313,12 @@ def run_series(args: argparse.Namespace) -> int:
             gate['clang'] = {'ok': lres.ok, 'new_warnings': [
                 str(w) for w in kbuild.new_warnings(base_llvm.warnings,
                                                     lres.warnings)]}
+        exports = {'status': 'not run', 'findings': []}
+        if base_exports is not None and res.ok:
+            with timer.stage(f'step {sd["n"]} exports'):
+                exports = _export_gate(base_exports,
+                                       _exports(bin_dir, work, compdb, b.commit),
+                                       sd is step_defs[-1])
         if base_sparse is not None and res.ok:
             with timer.stage(f'step {sd["n"]} sparse'):
                 sw = kbuild.sparse_check(work, build,
@@ -278,12 +336,13 @@ def run_series(args: argparse.Namespace) -> int:
                 'commit': commit, 'items': items,
                 'build': {'ok': res.ok, 'new_warnings': [str(w) for w in new],
                           'log': str(res.log_path)},
-                'verify': v, 'exports': {'status': 'not run', 'findings': []},
+                'verify': v, 'exports': exports,
                 'gates': gate, 'parent': parent,
                 'seconds': time.monotonic() - t0}
         done.append(step)
         ok = res.ok and not new and v['status'] == 'clean' and \
-            all(g.get('ok', True) and not g['new_warnings'] for g in gate.values())
+            all(g.get('ok', True) and not g['new_warnings'] for g in gate.values()) \
+            and exports['status'] in ('clean', 'not run')
         log(f'step {sd["n"]}: {sd["subject"]}: build '
             f'{"ok" if res.ok else "FAILED"}, {len(new)} new warning(s), '
             f'verify {v["status"]}')
@@ -292,6 +351,10 @@ def run_series(args: argparse.Namespace) -> int:
         if not res.ok:
             break
 
+    if done and done[-1]['exports'].get('left_for_cleanup'):
+        ctx.notes.append('the series ends with SHOULD_BE_STATIC findings of '
+                         'export-checker')
+        failed = True
     with timer.stage('format-patch'):
         sdir = out / 'series'
         if sdir.exists():
@@ -345,7 +408,7 @@ def main(argv: Optional[List[str]] = None) -> None:
                         choices=('shadow', 'common'),
                         help='where the paging_tmpl.h includes live')
     parser.add_argument('--bin', default='out/bin', help='kmove tools')
-    parser.add_argument('--gates', default='clang,sparse,checkpatch',
+    parser.add_argument('--gates', default='clang,sparse,checkpatch,exports',
                         help='gates besides the gcc W=1 build and the verifier')
     args = parser.parse_args(argv)
     try:

@@ -35,6 +35,8 @@ for s in steps:
             bad.append(f'step {s["n"]}: gate {name} failed')
     if set(s.get('gates', {})) != {'clang', 'sparse', 'checkpatch'}:
         bad.append(f'step {s["n"]}: gates run: {sorted(s.get("gates", {}))}')
+    if s['exports']['status'] != 'clean':
+        bad.append(f'step {s["n"]}: export-checker {s["exports"]["status"]}')
 if steps and steps[2]['verify'].get('from_base') != 'clean':
     bad.append('the move does not verify against the base')
 if r['status'] != 'ok':

@@ -730,6 +730,41 @@ static bool is_rename_target(const struct verify_opts *o, const char *s)
 	return false;
 }
 
+/* The first use of `name` in a file, as a line number, or 0. */
+static unsigned first_use(const struct file_model *fm, const char *name)
+{
+	int t;
+
+	for (t = 0; t < fm->ntok; t++)
+		if (fm->tok[t].kind == TK_IDENT && tok_is(fm, t, name))
+			return fm->tok[t].line;
+	return 0;
+}
+
+/* Files that did not change were not parsed: tokenise them for old names. */
+static void check_unchanged(struct ctx *c, const struct rename *rn)
+{
+	int i;
+
+	for (i = 0; i < c->o->unchanged.n; i++) {
+		char *path = xasprintf("%s/%s", c->o->after_root,
+				       c->o->unchanged.v[i]);
+		struct file_model fm;
+		unsigned line;
+
+		if (!file_model_load(&fm, path, NULL)) {
+			line = first_use(&fm, rn->from);
+			if (line)
+				add_finding(&c->r->findings, "RENAME_INCOMPLETE",
+					    c->o->unchanged.v[i], line, rn->from,
+					    "'%s' is still used (renamed to '%s')",
+					    rn->from, rn->to);
+			file_model_free(&fm);
+		}
+		free(path);
+	}
+}
+
 static void check_renames(struct ctx *c)
 {
 	int i, f, t;
@@ -743,6 +778,7 @@ static void check_renames(struct ctx *c)
 			    rn->detected ? " (detected)" : "");
 		if (is_rename_target(c->o, rn->from))
 			continue;
+		check_unchanged(c, rn);
 		for (f = 0; f < c->a->n && !seen; f++) {
 			struct file_model *fm = &c->a->fm[f];
 

@@ -121,7 +121,8 @@ static bool same_content(const char *p, const char *q)
 }
 
 /* Files that did not change cannot have lost anything: leave them out. */
-static void drop_unchanged(struct side *b, struct side *a)
+static void drop_unchanged(struct side *b, struct side *a,
+			   struct verify_opts *vo)
 {
 	struct strlist keep = { 0 };
 	int i;
@@ -132,6 +133,8 @@ static void drop_unchanged(struct side *b, struct side *a)
 
 		if (!same_content(p, q))
 			sl_add(&keep, b->files.v[i]);
+		else
+			sl_add(&vo->unchanged, b->files.v[i]);
 		free(p);
 		free(q);
 	}
@@ -302,7 +305,8 @@ int main(int argc, char **argv)
 	pick_files(&op, &b, &a);
 	/* a rename must be checked in every file, changed or not */
 	if (!op.all_files && !vo.nrenames)
-		drop_unchanged(&b, &a);
+		drop_unchanged(&b, &a, &vo);
+	vo.after_root = a.root;
 	for (i = 0; i < b.files.n; i++)
 		sl_add(&a.files, b.files.v[i]);
 	info("comparing %d file(s)", b.files.n);

@@ -32,6 +32,9 @@ struct verify_opts {
 	struct rename *renames;
 	int nrenames, alloc;
 	bool detect_renames;
+	/* files left out because they did not change, for rename checks */
+	const char *after_root;
+	struct strlist unchanged;
 };
 
 /* A matched pair, for the manifest and JSON. */

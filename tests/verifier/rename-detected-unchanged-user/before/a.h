@@ -1,0 +1,4 @@
+#ifndef A_H
+#define A_H
+int count_items(int n);
+#endif

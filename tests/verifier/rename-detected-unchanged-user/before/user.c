@@ -1,0 +1,6 @@
+#include "a.h"
+
+int user(void)
+{
+	return count_items(3);
+}
