@@ -146,6 +146,16 @@ def _cover_letter(out: Path, steps: List[dict], cmd: str, b) -> None:
              'warning, and move-verifier', 'proves each step lost and changed '
              'nothing but what it declares.', '',
              f'Base: {b.commit} (linux {b.version})', '']
+    moved = collections.Counter()
+    mf = out / 'manifest.txt'
+    if mf.is_file():
+        for line in mf.read_text().splitlines():
+            if line and not line.startswith('#'):
+                moved[line.split()[0]] += 1
+    if moved:
+        lines += ['Moved by the series, by kind (out/manifest.txt lists each '
+                  'entity):', '  ' + ', '.join(f'{n} {k}' for k, n in
+                                            sorted(moved.items())), '']
     for s in steps:
         v = s.get('verify', {})
         lines.append(f'  {s["n"]} {s["subject"]}')
