@@ -7,8 +7,9 @@
   warnings are compared by flag and message alone.
 * the tree's scripts/checkpatch.pl on each generated patch: findings on
   lines a step carries unchanged (moved code, whose text exists in the
-  parent, whitespace and a trailing ';' aside: moved code, or a prototype
-  line copied from its definition) are reported apart from findings on new
+  parent, whitespace, a leading 'static' and a trailing ';' aside: moved
+  code, a definition made visible, or a prototype line copied from its
+  definition) are reported apart from findings on new
   lines, which must be none.
 """
 
@@ -53,8 +54,10 @@ def sparse_new(base: Sequence[kbuild.Warning],
 
 
 def _norm(line: str) -> str:
-    """A line without whitespace and a trailing ';' (a prototype's copy of
-    its definition's signature line is the same line)."""
+    """A line without whitespace, a leading 'static' and a trailing ';': a
+    definition made visible, or a prototype's copy of its definition's
+    signature line, is still the same line."""
+    line = re.sub(r'^\s*static\s+', '', line)
     return re.sub(r'\s+', '', line).rstrip(';')
 
 
