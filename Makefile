@@ -117,7 +117,8 @@ verify: deps tools
 	$(Q)test -n "$(KERNEL)" -a -n "$(BEFORE)" -a -n "$(AFTER)" || \
 		{ echo "kmove: error: give KERNEL=PATH BEFORE=REV AFTER=REV" >&2; exit 2; }
 	$(Q)$(KMOVE) verify --out $(OUT) --kernel $(KERNEL) --before $(BEFORE) \
-		--after $(AFTER) $(if $(RENAMES),--renames $(RENAMES))
+		--after $(AFTER) $(if $(RENAMES),--renames $(RENAMES)); \
+		st=$$?; echo "move-verifier: exit $$st" >&2; exit $$st
 
 bench: deps tools
 	$(Q)$(KMOVE) bench --out $(OUT) --bin $(BIN)
