@@ -799,6 +799,68 @@ static void check_renames(struct ctx *c)
 	}
 }
 
+/* The comments on and above the #if/#else/#endif lines of a side. */
+static void directive_comments(struct side *s, struct strlist *out,
+			       struct strlist *where)
+{
+	int f, e, t;
+
+	for (f = 0; f < s->n; f++) {
+		struct file_model *fm = &s->fm[f];
+
+		if (!s->present[f])
+			continue;
+		for (e = 0; e < fm->nent; e++) {
+			struct entity *en = &fm->ent[e];
+			char *above = entity_comment(fm, en);
+
+			if (en->kind != EK_COND) {
+				free(above);
+				continue;
+			}
+			if (above) {
+				sl_add_nodup(out, above);
+				sl_add_nodup(where, xasprintf("%s:%u", s->files.v[f], en->line));
+			}
+			for (t = en->tok; t < en->tok + en->ntok; t++) {
+				if (fm->tok[t].kind != TK_COMMENT)
+					continue;
+				sl_add_nodup(out, norm_comment(fm, t));
+				sl_add_nodup(where, xasprintf("%s:%u", s->files.v[f],
+							      fm->tok[t].line));
+			}
+		}
+	}
+}
+
+/*
+ * Conditional directives are structure, rebuilt where code moves, so they
+ * are not paired; but every comment they carried must still be there.
+ */
+static void check_directive_comments(struct ctx *c)
+{
+	struct strlist b = { 0 }, bw = { 0 }, a = { 0 }, aw = { 0 };
+	int i;
+
+	directive_comments(c->b, &b, &bw);
+	directive_comments(c->a, &a, &aw);
+	for (i = 0; i < b.n; i++) {
+		char *colon;
+
+		if (sl_has(&a, b.v[i]))
+			continue;
+		colon = strrchr(bw.v[i], ':');
+		*colon = '\0';
+		add_finding(&c->r->findings, "COMMENT_LOST", bw.v[i],
+			    atoi(colon + 1), "", "the comment '%.40s' of a "
+			    "conditional directive is lost", b.v[i]);
+	}
+	sl_free(&b);
+	sl_free(&bw);
+	sl_free(&a);
+	sl_free(&aw);
+}
+
 static void record_matches(struct ctx *c)
 {
 	int i;
@@ -861,6 +923,7 @@ void verify(struct side *before, struct side *after, struct verify_opts *o,
 		if (c.av[i].pair < 0)
 			report_unpaired_after(&c, &c.av[i]);
 	check_renames(&c);
+	check_directive_comments(&c);
 	record_matches(&c);
 	if (r->nmatches)
 		qsort(r->matches, r->nmatches, sizeof(*r->matches), cmp_match);

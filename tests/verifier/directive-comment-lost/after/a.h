@@ -1,0 +1,4 @@
+#ifndef A_H
+#define A_H
+int user(void);
+#endif /* A_H */
