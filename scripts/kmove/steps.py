@@ -8,6 +8,7 @@ kmove-split; 'static' edits of named definitions are semantic patches run
 by spatch (semantic-patches/linkage/).
 """
 
+import difflib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -77,7 +78,8 @@ def plan(ctx: Context, dest: str) -> Plan:
         elif f[0] == 'template':
             p.templates.append((f[1], f[2], f[3], _unescape(f[4])))
         elif f[0] == 'unclassified':
-            p.unclassified.append(f'{f[1]} (mmu.c:{f[2]})')
+            p.unclassified.append(f'{f[1]} (mmu.c:{f[2]}): suggest {f[3]}, {f[4]}'
+                                  if len(f) > 4 else f'{f[1]} (mmu.c:{f[2]})')
         elif f[0] == 'stale':
             p.stale.append(f'{f[2]} ({f[1]})')
     return p
@@ -245,10 +247,19 @@ def add_files(ctx: Context) -> List[str]:
 
 
 def _report_manifest(ctx: Context, p: Plan) -> None:
+    """Unclassified functions with a suggestion, stale entries with the
+    closest name the base has (a rename, most likely)."""
     for u in p.unclassified:
         ctx.notes.append(f'unclassified: {u}')
+    if not p.stale:
+        return
+    names = [k.split(' ', 1)[1] for k in _entity_keys(ctx, MMU_C)
+             if k.startswith('func ')]
     for s in p.stale:
-        ctx.notes.append(f'stale manifest entry: {s}')
+        name = s.split(' ')[1]
+        close = difflib.get_close_matches(name, names, n=1, cutoff=0.75)
+        ctx.notes.append(f'stale manifest entry: {s}' +
+                         (f', closest in the base: {close[0]}' if close else ''))
 
 
 def expose(ctx: Context) -> List[str]:

@@ -15,7 +15,7 @@
  *   place	SIDE	PHASE	KIND NAME	(PHASE: type | code)
  *   expose	SIDE	KIND NAME	PROTOTYPE
  *   template	SIDE	MACRO_NAME	NAME	PROTOTYPE
- *   unclassified	KIND NAME	LINE
+ *   unclassified	KIND NAME	LINE	SUGGESTED_DEST	REASON
  *   stale	FILE:LINE	KIND NAME
  * SIDE is keep or move; newlines and tabs in a prototype are written
  * as "\n" and "\t".
@@ -306,6 +306,53 @@ static void print_plan(struct planner *p)
 	}
 }
 
+/* Names whose use marks Shadow MMU code: rmaps, pte_list, the page hash. */
+static const char *const shadow_marks[] = {
+	"rmap", "pte_list", "mmu_page_hash", "kvm_page_table_hashfn",
+	"unsync", "parent_ptes", "shadow_walk", NULL,
+};
+
+/*
+ * Suggest a side for a function the manifest does not classify: the side
+ * whose functions it calls more, and whether it touches Shadow MMU data.
+ */
+static void suggest(struct planner *p, int u)
+{
+	struct file_model *fm = &p->s->fm;
+	struct strlist refs = { 0 }, marks = { 0 };
+	int i, k, nmove = 0, nkeep = 0;
+	const char *side;
+
+	entity_refs(fm, &fm->ent[u], &refs);
+	for (i = 0; i < refs.n; i++) {
+		int d = def_of(p, refs.v[i]);
+
+		if (d >= 0 && d != u && fm->ent[d].kind == EK_FUNC &&
+		    !p->s->unclassified[d]) {
+			if (p->s->side[d] == SIDE_MOVE)
+				nmove++;
+			else
+				nkeep++;
+		}
+		for (k = 0; shadow_marks[k]; k++)
+			if (strstr(refs.v[i], shadow_marks[k]) &&
+			    !sl_has(&marks, shadow_marks[k]))
+				sl_add(&marks, shadow_marks[k]);
+	}
+	side = nmove > nkeep || (marks.n && nmove >= nkeep) ? "shadow" : "common";
+	printf("unclassified\tfunc %s\t%u\t%s\tcalls %d Shadow MMU and %d "
+	       "common functions", fm->ent[u].name, fm->ent[u].line, side,
+	       nmove, nkeep);
+	if (marks.n) {
+		printf("; touches");
+		for (i = 0; i < marks.n; i++)
+			printf(" %s", marks.v[i]);
+	}
+	putchar('\n');
+	sl_free(&refs);
+	sl_free(&marks);
+}
+
 static int assign_sides(struct source *s, struct manifest *m,
 			struct strlist *dests)
 {
@@ -326,7 +373,7 @@ static int assign_sides(struct source *s, struct manifest *m,
 				s->side[i] = SIDE_MOVE;
 		}
 		if (!classified && e->kind == EK_FUNC)
-			printf("unclassified\tfunc %s\t%u\n", e->name, e->line);
+			s->unclassified[i] = true;
 	}
 	for (k = 0; k < m->n; k++)
 		if (!m->v[k].hits)
@@ -398,6 +445,9 @@ int cmd_plan(int argc, char **argv)
 	p.placed = xcalloc(s.fm.nent + 1, sizeof(bool));
 	p.visited_hdr = xcalloc(s.fm.nent + 1, sizeof(bool));
 	index_defs(&p);
+	for (int i = 0; i < s.fm.nent; i++)
+		if (s.unclassified[i])
+			suggest(&p, i);
 	closure(&p);
 	print_plan(&p);
 	source_release(&s);

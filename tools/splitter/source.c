@@ -178,6 +178,7 @@ int source_load(struct source *s, const char *path, const char *compdb,
 		goto out_dispose_tu;
 	load_templates(s);
 	s->side = xcalloc(s->fm.nent + 1, sizeof(*s->side));
+	s->unclassified = xcalloc(s->fm.nent + 1, sizeof(bool));
 	ret = 0;
 out_dispose_tu:
 	clang_disposeTranslationUnit(tu);
@@ -197,6 +198,7 @@ void source_release(struct source *s)
 	free(s->tmpl);
 	free(s->tmpl_of);
 	free(s->side);
+	free(s->unclassified);
 	file_model_free(&s->fm);
 }
 

@@ -28,6 +28,7 @@ struct source {
 	int *tmpl_of;			/* entity -> index into tmpl[], -1 */
 	int ntmpl;
 	enum side *side;
+	bool *unclassified;	/* function definitions the manifest misses */
 };
 
 int manifest_read(struct manifest *m, const char *path);
