@@ -260,30 +260,6 @@ bool compdb_has(const struct flag_source *fs, const char *rel)
 	return hit;
 }
 
-static char *shell_quote(const char *s)
-{
-	struct strbuf sb = { 0 };
-
-	sb_addc(&sb, '\'');
-	for (; *s; s++) {
-		if (*s == '\'')
-			sb_adds(&sb, "'\\''");
-		else
-			sb_addc(&sb, *s);
-	}
-	sb_addc(&sb, '\'');
-	return sb_detach(&sb);
-}
-
-static int run_shell(const char *cmd)
-{
-	int st = system(cmd);
-
-	if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st))
-		return -1;
-	return 0;
-}
-
 /* `rev` of the git tree `repo`, arch/x86/kvm and virt/kvm, into `dir`. */
 int extract_revision(const char *repo, const char *rev, const char *dir)
 {

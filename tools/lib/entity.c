@@ -1070,7 +1070,7 @@ char *cond_chain(const struct file_model *fm, int branch)
 	return sb_detach(&sb);
 }
 
-static void add_normalised(struct strbuf *sb, const char *s, size_t n)
+void add_normalised(struct strbuf *sb, const char *s, size_t n)
 {
 	size_t i;
 	bool space = false;

@@ -114,6 +114,13 @@ unsigned line_of(const struct file_model *fm, unsigned off);
 /* "#ifdef CONFIG_X86_64 / #else && #ifdef MMU_DEBUG", "" at top level. */
 char *cond_chain(const struct file_model *fm, int branch);
 
+/*
+ * Append comment text normalised for whitespace: runs of blanks become one
+ * space, and the " * " that starts a block comment's line is a blank too,
+ * so that a reflowed comment compares equal.
+ */
+void add_normalised(struct strbuf *sb, const char *s, size_t n);
+
 /* Comment text normalised for whitespace (NULL if none attached). */
 char *entity_comment(const struct file_model *fm, const struct entity *e);
 

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/wait.h>
 
 #include "util.h"
 
@@ -246,4 +247,28 @@ void sl_free(struct strlist *sl)
 	free(sl->v);
 	sl->v = NULL;
 	sl->n = sl->alloc = 0;
+}
+
+char *shell_quote(const char *s)
+{
+	struct strbuf sb = { 0 };
+
+	sb_addc(&sb, '\'');
+	for (; *s; s++) {
+		if (*s == '\'')
+			sb_adds(&sb, "'\\''");
+		else
+			sb_addc(&sb, *s);
+	}
+	sb_addc(&sb, '\'');
+	return sb_detach(&sb);
+}
+
+int run_shell(const char *cmd)
+{
+	int st = system(cmd);
+
+	if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st))
+		return -1;
+	return 0;
 }

@@ -55,6 +55,10 @@ int read_file(const char *path, char **buf, size_t *len);
 /* Write a file through a temporary name and rename(): never half-written. */
 int write_file_atomic(const char *path, const char *buf, size_t len);
 
+/* 's' quoted for sh; run a shell command, -1 unless it exits 0. */
+char *shell_quote(const char *s);
+int run_shell(const char *cmd);
+
 /* A list of strings. */
 struct strlist {
 	char **v;

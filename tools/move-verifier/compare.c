@@ -178,29 +178,10 @@ static int seq_diff(const struct seq *x, const struct seq *y,
 static char *norm_comment(const struct file_model *fm, int t)
 {
 	struct strbuf sb = { 0 };
-	unsigned len, k;
+	unsigned len;
 	const char *s = tok_text(fm, t, &len);
-	bool space = false;
 
-	for (k = 0; k < len; k++) {
-		if (s[k] == '\n') {
-			/* a reflowed block comment moves its " * " prefixes */
-			while (k + 1 < len && (s[k + 1] == ' ' || s[k + 1] == '\t'))
-				k++;
-			if (k + 2 < len && s[k + 1] == '*' && s[k + 2] != '/')
-				k++;
-			space = true;
-			continue;
-		}
-		if (s[k] == ' ' || s[k] == '\t' || s[k] == '\r') {
-			space = true;
-			continue;
-		}
-		if (space && sb.len)
-			sb_addc(&sb, ' ');
-		space = false;
-		sb_addc(&sb, s[k]);
-	}
+	add_normalised(&sb, s, len);
 	return sb_detach(&sb);
 }
 

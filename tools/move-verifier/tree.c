@@ -16,30 +16,6 @@
 
 #include "verifier.h"
 
-static int run_shell(const char *cmd)
-{
-	int st = system(cmd);
-
-	if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st))
-		return -1;
-	return 0;
-}
-
-static char *shell_quote(const char *s)
-{
-	struct strbuf sb = { 0 };
-
-	sb_addc(&sb, '\'');
-	for (; *s; s++) {
-		if (*s == '\'')
-			sb_adds(&sb, "'\\''");
-		else
-			sb_addc(&sb, *s);
-	}
-	sb_addc(&sb, '\'');
-	return sb_detach(&sb);
-}
-
 int materialize(const char *tree, const char *rev, const char *dir,
 		const char *paths)
 {
