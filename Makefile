@@ -9,7 +9,7 @@
 #   make deps       install the Debian packages kmove needs
 #   make clean      rm -rf $(OUT)
 #
-# Variables: KERNEL BASE KVERSION MANIFEST RENAMES PAGING_TMPL OUT V
+# Variables: KERNEL BASE KVERSION MANIFEST RENAMES SKIP PAGING_TMPL OUT V
 
 KVERSION	?= 6.1
 PAGING_TMPL	?= shadow
@@ -19,6 +19,7 @@ KERNEL		?=
 BASE		?=
 MANIFEST	?=
 RENAMES		?=
+SKIP		?=
 GATES		?= clang,sparse,checkpatch,exports
 
 -include local.mk
@@ -81,7 +82,7 @@ all: deps tools
 		--gates $(GATES) \
 		$(if $(KERNEL),--kernel $(KERNEL)) $(if $(BASE),--base $(BASE)) \
 		$(if $(MANIFEST),--manifest $(MANIFEST)) \
-		$(if $(RENAMES),--renames $(RENAMES))
+		$(if $(RENAMES),--renames $(RENAMES)) $(if $(SKIP),--skip $(SKIP))
 
 tools: $(TOOLS)
 

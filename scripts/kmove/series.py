@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Dict, List, Optional
 
 from . import base as kbase
+from . import edits as kedits
 from . import gates as kgates
 from . import kbuild
 from . import steps as ksteps
@@ -29,20 +30,43 @@ from .util import Timer, Trouble, die, log, run
 _PROJECT = Path(__file__).resolve().parents[2]
 
 
+OPERATIONS = {**ksteps.OPERATIONS, **kedits.OPERATIONS}
+_NEEDS_ARG = ('cocci', 'patch')
+_ATTRS = ('declare', 'skip-unless')
+
+
+def _step_header(path: Path, lineno: int, line: str) -> dict:
+    f = line.split()
+    if len(f) not in (3, 4) or f[2] not in OPERATIONS or \
+            (len(f) == 4) != (f[2] in _NEEDS_ARG):
+        raise Trouble(f'{path}:{lineno}: expected "=== NN OPERATION" (or '
+                      f'"=== NN cocci|patch FILE") with OPERATION one of '
+                      f'{", ".join(OPERATIONS)}')
+    return {'n': f[1], 'op': f[2], 'arg': f[3] if len(f) == 4 else None,
+            'attrs': {}, 'lines': []}
+
+
 def read_steps(path: Path) -> List[dict]:
-    """Parses series/<name>/steps: '=== NN OPERATION', subject, body."""
+    """Parses series/<name>/steps: '=== NN OPERATION [FILE]', '@attr value'
+    lines, subject, body."""
     result = []
     cur = None
     for lineno, line in enumerate(path.read_text().splitlines(), 1):
         if line.startswith('=== '):
-            f = line.split()
-            if len(f) != 3 or f[2] not in ksteps.OPERATIONS:
-                raise Trouble(f'{path}:{lineno}: expected "=== NN OPERATION" '
-                              f'with OPERATION one of {", ".join(ksteps.OPERATIONS)}')
-            cur = {'n': f[1], 'op': f[2], 'lines': []}
+            cur = _step_header(path, lineno, line)
             result.append(cur)
+        elif cur is not None and line.startswith('@') and not \
+                any(l.strip() for l in cur['lines']):
+            key, _, value = line[1:].partition(' ')
+            if key not in _ATTRS:
+                raise Trouble(f'{path}:{lineno}: unknown attribute @{key} '
+                              f'(known: {", ".join(_ATTRS)})')
+            cur['attrs'][key] = (cur['attrs'].get(key, '') + ' ' +
+                                 value.strip()).strip()
         elif cur is not None:
             cur['lines'].append(line)
+    if len({s['n'] for s in result}) != len(result):
+        raise Trouble(f'{path}: two steps have the same number')
     for s in result:
         lines = s.pop('lines')
         while lines and not lines[0].strip():
@@ -77,9 +101,11 @@ def _commit(work: Path, who: Dict[str, str], subject: str, body: str) -> str:
 
 
 def _verify(bin_dir: Path, work: Path, frm: str, to: str, compdb: Path,
-            wd: Path, manifest: Optional[Path] = None) -> dict:
+            wd: Path, manifest: Optional[Path] = None,
+            extra: Optional[List[str]] = None) -> dict:
     args = [bin_dir / 'move-verifier', '--tree', work, '--from', frm,
             '--to', to, '--compdb', compdb, '--workdir', wd, '--format=json']
+    args += extra or []
     if manifest:
         args += ['--manifest', manifest]
     p = run(args, check=False)
@@ -215,10 +241,12 @@ def _fingerprint(args: argparse.Namespace, b, manifest: Path,
     """Everything the series depends on: base, definition, tools, options."""
     h = hashlib.sha256()
     h.update(f'{b.commit} {args.paging_tmpl} {args.gates}\n'.encode())
-    files = [manifest, *sorted(series_dir.iterdir()),
+    h.update(f'{args.skip} {args.renames}\n'.encode())
+    files = [manifest, *sorted(p for p in series_dir.rglob('*') if p.is_file()),
              *sorted((_PROJECT / 'semantic-patches').rglob('*.cocci')),
              *sorted(Path(__file__).parent.glob('*.py')),
-             bin_dir / 'kmove-split', bin_dir / 'move-verifier']
+             bin_dir / 'kmove-split', bin_dir / 'move-verifier',
+             bin_dir / 'export-checker']
     for f in files:
         if f.is_file():
             h.update(f.name.encode())
@@ -251,6 +279,15 @@ def run_series(args: argparse.Namespace) -> int:
     if not manifest.is_file():
         raise Trouble(f"cannot find manifest '{manifest}'")
     step_defs = read_steps(series_dir / 'steps')
+    skip = set(args.skip.replace(',', ' ').split()) if args.skip else set()
+    unknown = skip - {s['n'] for s in step_defs}
+    if unknown:
+        raise Trouble(f'no step {", ".join(sorted(unknown))} in {series_dir}/steps')
+    step_defs = [s for s in step_defs if s['n'] not in skip]
+    renames = Path(args.renames).resolve() if args.renames else \
+        series_dir / 'renames'
+    if renames.is_file():
+        kedits.read_renames(renames)
     bin_dir = Path(args.bin).resolve()
 
     with timer.stage('base'):
@@ -299,15 +336,17 @@ def run_series(args: argparse.Namespace) -> int:
 
     ctx = ksteps.Context(work=work, out=out, bin=bin_dir, project=_PROJECT,
                          manifest=manifest, compdb=compdb,
-                         paging_tmpl=args.paging_tmpl)
+                         paging_tmpl=args.paging_tmpl, renames=renames,
+                         series=series_dir)
     who = _identity(work)
     done = []
     parent = b.commit
     failed = False
     for sd in step_defs:
         t0 = time.monotonic()
+        ctx.step = sd
         with timer.stage(f'step {sd["n"]} edit'):
-            items = ksteps.OPERATIONS[sd['op']](ctx)
+            items = OPERATIONS[sd['op']](ctx)
         if items is None:
             log(f'step {sd["n"]} ({sd["op"]}): nothing to do, skipped')
             continue
@@ -337,13 +376,14 @@ def run_series(args: argparse.Namespace) -> int:
                               'warnings': len(sw)}
         with timer.stage(f'step {sd["n"]} verify'):
             v = _verify(bin_dir, work, parent, commit, compdb,
-                        out / 'verify' / sd['n'])
+                        out / 'verify' / sd['n'], None, sd.get('verify_args'))
             if sd['op'] == 'move':
                 v['from_base'] = _verify(bin_dir, work, b.commit, commit,
                                          compdb, out / 'verify' / 'base',
                                          out / 'manifest.txt')['status']
         step = {'n': sd['n'], 'op': sd['op'], 'subject': sd['subject'],
                 'commit': commit, 'items': items,
+                'verify_args': sd.get('verify_args', []),
                 'build': {'ok': res.ok, 'new_warnings': [str(w) for w in new],
                           'log': str(res.log_path)},
                 'verify': v, 'exports': exports,
@@ -413,7 +453,8 @@ def main(argv: Optional[List[str]] = None) -> None:
     parser.add_argument('--kversion', default='6.1',
                         help='Debian linux-source version to import')
     parser.add_argument('--manifest', help='manifest (default: the series\')')
-    parser.add_argument('--renames', help='rename map (not used by steps 01-06)')
+    parser.add_argument('--renames', help='rename map (default: the series\')')
+    parser.add_argument('--skip', help='steps to leave out, e.g. "07,11"')
     parser.add_argument('--paging-tmpl', dest='paging_tmpl', default='shadow',
                         choices=('shadow', 'common'),
                         help='where the paging_tmpl.h includes live')

@@ -48,8 +48,27 @@ class Context:
     manifest: Path
     compdb: Path
     paging_tmpl: str
+    renames: Optional[Path] = None
+    series: Path = Path('.')
     exposed: List[str] = field(default_factory=list)
     notes: List[str] = field(default_factory=list)
+    renamed: Dict[str, str] = field(default_factory=dict)
+    step: dict = field(default_factory=dict)     # the step being made
+
+    def current_manifest(self) -> Path:
+        """The manifest with the renames done so far applied to it."""
+        if not self.renamed:
+            return self.manifest
+        lines = []
+        for line in self.manifest.read_text().splitlines():
+            f = line.split()
+            if len(f) == 3 and not line.startswith('#') and f[2] in self.renamed:
+                line = line[:line.rindex(f[2])] + self.renamed[f[2]]
+            lines.append(line)
+        path = self.out / 'tmp' / 'manifest.renamed'
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text('\n'.join(lines) + '\n')
+        return path
 
     def split(self, *args: str, check: bool = True) -> str:
         """Runs kmove-split and returns its stdout."""
@@ -65,7 +84,7 @@ def plan(ctx: Context, dest: str) -> Plan:
     """Runs kmove-split plan on the work clone's mmu.c."""
     text = ctx.split('plan', '--file', str(ctx.work / MMU_C), '--rel', MMU_C,
                      '--compdb', str(ctx.compdb),
-                     '--manifest', str(ctx.manifest), '--dest', dest)
+                     '--manifest', str(ctx.current_manifest()), '--dest', dest)
     p = Plan()
     for line in text.splitlines():
         f = line.split('\t')

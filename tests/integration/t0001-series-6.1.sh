@@ -1,7 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# The whole pipeline on Debian's linux-source-6.1: the series of steps
-# 01-06 builds, verifies and applies.  Reuses $OUT/it when present, so a
+# The whole pipeline on Debian's linux-source-6.1: the series builds,
+# verifies and applies.  Steps 07 and 11 are not in the series yet; 09
+# is skipped because 6.1 already reclaims pages only on the Shadow MMU
+# fault path; 12 has nothing to make static without 11.  Reuses $OUT/it when present, so a
 # second run is incremental.
 set -e
 cd "$(dirname "$0")/../.."
@@ -21,8 +23,16 @@ it, bin_dir = sys.argv[1], sys.argv[2]
 r = json.load(open(f'{it}/report.json'))
 bad = []
 steps = r['steps']
-if len(steps) != 6:
-    bad.append(f'{len(steps)} steps, expected 6')
+want = ['01', '02', '03', '04', '05', '06', '08', '10', '13', '14']
+if [s['n'] for s in steps] != want:
+    bad.append(f'steps {[s["n"] for s in steps]}, expected {want}')
+if not any(n.startswith('step 09 skipped: the base already') for n in r['notes']):
+    bad.append('step 09 is not reported as already in the base')
+for s in steps:
+    if s['op'] == 'rename' and '--renames' not in s.get('verify_args', []):
+        bad.append(f'step {s["n"]} was not verified with its rename map')
+    if s['op'] == 'cocci' and '--declare' not in s.get('verify_args', []):
+        bad.append(f'step {s["n"]} was not verified with its declared changes')
 for s in steps:
     if not s['build']['ok']:
         bad.append(f'step {s["n"]} does not build')
@@ -51,6 +61,11 @@ funcs = sum(1 for l in ents.splitlines() if l.split('\t')[1:2] == ['func'])
 print(f'shadow_mmu.c: {funcs} function definitions')
 if funcs < 130:
     bad.append(f'only {funcs} function definitions in shadow_mmu.c')
+hdr = open(f'{work}/arch/x86/kvm/mmu/shadow_mmu.h').read()
+for name in ('kvm_shadow_mmu_make_pages_available', 'kvm_shadow_mmu_prepare_zap_page',
+             'kvm_shadow_mmu_unmap_gfn_range', 'kvm_shadow_mmu_alloc_shadow_roots'):
+    if name not in hdr:
+        bad.append(f'shadow_mmu.h does not declare {name}')
 for b in bad:
     print('FAIL:', b)
 sys.exit(1 if bad else 0)

@@ -117,9 +117,13 @@ static char *set_headers_of(const struct collection *c, const struct sym *s)
 	return sb_detach(&sb);
 }
 
+/* A finding the user ignores is not fixed either (--fix --ignore TYPE). */
 static void add_fixable(struct check_result *r, struct sym *s,
 			bool make_static)
 {
+	if (sl_has(&r->findings.ignore, make_static ? "SHOULD_BE_STATIC" :
+		   "MISSING_PROTOTYPE"))
+		return;
 	ALLOC_GROW(r->fixes, r->nfixes + 1, r->alloc);
 	r->fixes[r->nfixes].sym = s;
 	r->fixes[r->nfixes].make_static = make_static;

@@ -12,6 +12,7 @@
  * function (static dropped, prototype in a header), new include lines and
  * the boilerplate of a new file.
  */
+#define _GNU_SOURCE	/* memmem */
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,6 +23,7 @@ const struct finding_type verifier_types[] = {
 	{ "COMMENT_CHANGED", SEV_ERROR, "a comment differs (whitespace aside)" },
 	{ "COMMENT_LOST", SEV_ERROR, "a comment is missing after the move" },
 	{ "CONDITION_CHANGED", SEV_ERROR, "an entity sits under another #if chain" },
+	{ "DECLARED_CHANGE", SEV_NOTE, "a change the step declared (--declare)" },
 	{ "DUPLICATED", SEV_ERROR, "an entity exists more often than before" },
 	{ "EXPOSED", SEV_NOTE, "static dropped, prototype in a header" },
 	{ "FORWARD_DECLARATION_ADDED", SEV_NOTE, "a static function used before its definition is declared" },
@@ -62,7 +64,44 @@ static const char *kind_class(enum ent_kind k)
 	return ent_kind_name[k];
 }
 
+/* Is path (as loaded) one of the files a rename leaves alone? */
+static bool kept(const struct rename *rn, const char *path)
+{
+	size_t n = path ? strlen(path) : 0;
+	int i;
+
+	for (i = 0; path && i < rn->keep.n; i++) {
+		size_t k = strlen(rn->keep.v[i]);
+
+		if (!strcmp(path, rn->keep.v[i]) ||
+		    (n > k && path[n - k - 1] == '/' &&
+		     !strcmp(path + n - k, rn->keep.v[i])))
+			return true;
+	}
+	return false;
+}
+
+/* The new name of s in the file path (NULL: any file), or NULL. */
+static const char *rename_in(const struct verify_opts *o, const char *s,
+			     unsigned len, const char *path)
+{
+	int i;
+
+	for (i = 0; i < o->nrenames; i++)
+		if (strlen(o->renames[i].from) == len &&
+		    !memcmp(o->renames[i].from, s, len))
+			return kept(&o->renames[i], path) ? NULL : o->renames[i].to;
+	return NULL;
+}
+
 static const char *rename_of(const struct verify_opts *o, const char *s,
+			     unsigned len)
+{
+	return rename_in(o, s, len, NULL);
+}
+
+/* Detected renames are not applied to comments: nobody asked for them. */
+static bool renamed_detected(const struct verify_opts *o, const char *s,
 			     unsigned len)
 {
 	int i;
@@ -70,13 +109,14 @@ static const char *rename_of(const struct verify_opts *o, const char *s,
 	for (i = 0; i < o->nrenames; i++)
 		if (strlen(o->renames[i].from) == len &&
 		    !memcmp(o->renames[i].from, s, len))
-			return o->renames[i].to;
-	return NULL;
+			return o->renames[i].detected;
+	return false;
 }
 
-static char *renamed_name(const struct verify_opts *o, const char *name)
+static char *renamed_name(const struct verify_opts *o, const char *name,
+			  const char *path)
 {
-	const char *r = name ? rename_of(o, name, strlen(name)) : NULL;
+	const char *r = name ? rename_in(o, name, strlen(name), path) : NULL;
 
 	return xstrdup(r ? r : name ? name : "");
 }
@@ -147,6 +187,14 @@ static void seq_free(struct seq *s)
 	free(s->c);
 }
 
+/* Is token t the member name of a '.' or '->' access?  Renames skip it. */
+static bool is_member(const struct file_model *fm, int t)
+{
+	while (--t >= 0 && fm->tok[t].kind == TK_COMMENT)
+		;
+	return t >= 0 && (tok_is(fm, t, ".") || tok_is(fm, t, "->"));
+}
+
 /* Compare code tokens; returns -1 if equal, else the first differing position. */
 static int seq_diff(const struct seq *x, const struct seq *y,
 		    const struct verify_opts *o, const char *from,
@@ -160,8 +208,9 @@ static int seq_diff(const struct seq *x, const struct seq *y,
 		const char *sy = tok_text(y->fm, y->t[i], &ly);
 		const char *r = NULL;
 
-		if (x->fm->tok[x->t[i]].kind == TK_IDENT) {
-			r = rename_of(o, sx, lx);
+		if (x->fm->tok[x->t[i]].kind == TK_IDENT &&
+		    !is_member(x->fm, x->t[i])) {
+			r = rename_in(o, sx, lx, x->fm->path);
 			if (!r && from && strlen(from) == lx && !memcmp(sx, from, lx))
 				r = to;
 		}
@@ -175,24 +224,64 @@ static int seq_diff(const struct seq *x, const struct seq *y,
 	return x->n == y->n ? -1 : i;
 }
 
-static char *norm_comment(const struct file_model *fm, int t)
+static bool is_ident_char(char ch)
+{
+	return ch == '_' || (ch >= '0' && ch <= '9') ||
+	       (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z');
+}
+
+/*
+ * A comment of before with the given renames applied to the words that
+ * name a renamed entity: a rename also renames the comments naming it.
+ * Takes ownership of text.
+ */
+static char *rename_words(const struct verify_opts *o, char *text,
+			  const char *path)
+{
+	struct strbuf sb = { 0 };
+	const char *s = text;
+
+	if (!o || !text)
+		return text;
+	while (*s) {
+		const char *w = s, *r;
+
+		if (!is_ident_char(*s) || (s > text && is_ident_char(s[-1]))) {
+			sb_addc(&sb, *s++);
+			continue;
+		}
+		while (is_ident_char(*s))
+			s++;
+		r = rename_in(o, w, s - w, path);
+		if (r && !renamed_detected(o, w, s - w))
+			sb_adds(&sb, r);
+		else
+			sb_add(&sb, w, s - w);
+	}
+	free(text);
+	return sb_detach(&sb);
+}
+
+static char *norm_comment(const struct file_model *fm, int t,
+			  const struct verify_opts *o)
 {
 	struct strbuf sb = { 0 };
 	unsigned len;
 	const char *s = tok_text(fm, t, &len);
 
 	add_normalised(&sb, s, len);
-	return sb_detach(&sb);
+	return rename_words(o, sb_detach(&sb), fm->path);
 }
 
 /* Compare the comments inside the code; -1 if equal. */
-static int comments_diff(const struct seq *x, const struct seq *y)
+static int comments_diff(const struct seq *x, const struct seq *y,
+			 const struct verify_opts *o)
 {
 	int i;
 
 	for (i = 0; i < x->nc && i < y->nc; i++) {
-		char *cx = norm_comment(x->fm, x->c[i]);
-		char *cy = norm_comment(y->fm, y->c[i]);
+		char *cx = norm_comment(x->fm, x->c[i], o);
+		char *cy = norm_comment(y->fm, y->c[i], NULL);
 		int d = strcmp(cx, cy);
 
 		free(cx);
@@ -254,7 +343,7 @@ static void collect(struct ctx *c, struct side *s, bool before,
 			r->e = e;
 			r->seq = *n;
 			r->pair = -1;
-			name = before ? renamed_name(c->o, en->name) :
+			name = before ? renamed_name(c->o, en->name, s->fm[f].path) :
 				xstrdup(en->name ? en->name : "");
 			r->key = xasprintf("%s %s", kind_class(en->kind), name);
 			free(name);
@@ -452,7 +541,8 @@ static void check_comments(struct ctx *c, const struct eref *b,
 			   const struct eref *a)
 {
 	struct entity *eb = ent_of(c->b, b), *ea = ent_of(c->a, a);
-	char *cb = entity_comment(fm_of(c->b, b), eb);
+	char *cb = rename_words(c->o, entity_comment(fm_of(c->b, b), eb),
+				fm_of(c->b, b)->path);
 	char *ca = entity_comment(fm_of(c->a, a), ea);
 
 	if (cb && !ca)
@@ -480,7 +570,7 @@ static void check_pair(struct ctx *c, const struct eref *b, const struct eref *a
 
 		seq_build(&sx, fm_of(c->b, b), eb);
 		seq_build(&sy, fm_of(c->a, a), ea);
-		if (comments_diff(&sx, &sy) >= 0)
+		if (comments_diff(&sx, &sy, c->o) >= 0)
 			add_finding(&c->r->findings, "COMMENT_CHANGED", afile(c, a),
 				    ea->line, eb->name, "comment block changed (was %s:%u)",
 				    bfile(c, b), eb->line);
@@ -493,7 +583,7 @@ static void check_pair(struct ctx *c, const struct eref *b, const struct eref *a
 	at = seq_diff(&x, &y, c->o, NULL, NULL);
 	if (at >= 0)
 		report_changed(c, b, a, &x, &y, at);
-	else if (comments_diff(&x, &y) >= 0)
+	else if (comments_diff(&x, &y, c->o) >= 0)
 		add_finding(&c->r->findings, "COMMENT_CHANGED", afile(c, a),
 			    ea->line, eb->name,
 			    "a comment inside %s '%s' changed (was %s:%u)",
@@ -694,6 +784,8 @@ static int detect_renames(struct ctx *c)
 			c->o->renames[c->o->nrenames].from = xstrdup(eb->name);
 			c->o->renames[c->o->nrenames].to = xstrdup(ea->name);
 			c->o->renames[c->o->nrenames].detected = true;
+			memset(&c->o->renames[c->o->nrenames].keep, 0,
+			       sizeof(struct strlist));
 			c->o->nrenames++;
 			break;
 		}
@@ -711,15 +803,52 @@ static bool is_rename_target(const struct verify_opts *o, const char *s)
 	return false;
 }
 
-/* The first use of `name` in a file, as a line number, or 0. */
-static unsigned first_use(const struct file_model *fm, const char *name)
+/* Does a comment token name `name` as a whole word? */
+static bool comment_names(const struct file_model *fm, int t, const char *name)
+{
+	unsigned len, n = strlen(name);
+	const char *s = tok_text(fm, t, &len), *end = s + len, *p = s;
+
+	while (p + n <= end) {
+		const char *hit = memmem(p, end - p, name, n);
+
+		if (!hit)
+			break;
+		if ((hit == s || !is_ident_char(hit[-1])) &&
+		    (hit + n == end || !is_ident_char(hit[n])))
+			return true;
+		p = hit + 1;
+	}
+	return false;
+}
+
+/*
+ * The first use of a renamed name in a file: as an identifier, or, for a
+ * rename the user asked for, as a word of a comment.
+ */
+static int first_left(const struct file_model *fm, const struct rename *rn)
 {
 	int t;
 
-	for (t = 0; t < fm->ntok; t++)
-		if (fm->tok[t].kind == TK_IDENT && tok_is(fm, t, name))
-			return fm->tok[t].line;
-	return 0;
+	for (t = 0; t < fm->ntok; t++) {
+		if (fm->tok[t].kind == TK_IDENT && tok_is(fm, t, rn->from) &&
+		    !is_member(fm, t))
+			return t;
+		if (fm->tok[t].kind == TK_COMMENT && !rn->detected &&
+		    comment_names(fm, t, rn->from))
+			return t;
+	}
+	return -1;
+}
+
+static void report_left(struct ctx *c, const char *file,
+			const struct file_model *fm, int t,
+			const struct rename *rn)
+{
+	add_finding(&c->r->findings, "RENAME_INCOMPLETE", file, fm->tok[t].line,
+		    rn->from, "'%s' is still %s (renamed to '%s')", rn->from,
+		    fm->tok[t].kind == TK_COMMENT ? "named in a comment" : "used",
+		    rn->to);
 }
 
 /* Files that did not change were not parsed: tokenise them for old names. */
@@ -731,15 +860,16 @@ static void check_unchanged(struct ctx *c, const struct rename *rn)
 		char *path = xasprintf("%s/%s", c->o->after_root,
 				       c->o->unchanged.v[i]);
 		struct file_model fm;
-		unsigned line;
+		int t;
 
+		if (sl_has(&rn->keep, c->o->unchanged.v[i])) {
+			free(path);
+			continue;
+		}
 		if (!file_model_load(&fm, path, NULL)) {
-			line = first_use(&fm, rn->from);
-			if (line)
-				add_finding(&c->r->findings, "RENAME_INCOMPLETE",
-					    c->o->unchanged.v[i], line, rn->from,
-					    "'%s' is still used (renamed to '%s')",
-					    rn->from, rn->to);
+			t = first_left(&fm, rn);
+			if (t >= 0)
+				report_left(c, c->o->unchanged.v[i], &fm, t, rn);
 			file_model_free(&fm);
 		}
 		free(path);
@@ -763,26 +893,20 @@ static void check_renames(struct ctx *c)
 		for (f = 0; f < c->a->n && !seen; f++) {
 			struct file_model *fm = &c->a->fm[f];
 
-			if (!c->a->present[f])
+			if (!c->a->present[f] || sl_has(&rn->keep, c->a->files.v[f]))
 				continue;
-			for (t = 0; t < fm->ntok; t++) {
-				if (fm->tok[t].kind != TK_IDENT ||
-				    !tok_is(fm, t, rn->from))
-					continue;
-				add_finding(&c->r->findings, "RENAME_INCOMPLETE",
-					    c->a->files.v[f], fm->tok[t].line,
-					    rn->from, "'%s' is still used (renamed to '%s')",
-					    rn->from, rn->to);
-				seen = true;
-				break;
-			}
+			t = first_left(fm, rn);
+			if (t < 0)
+				continue;
+			report_left(c, c->a->files.v[f], fm, t, rn);
+			seen = true;
 		}
 	}
 }
 
 /* The comments on and above the #if/#else/#endif lines of a side. */
 static void directive_comments(struct side *s, struct strlist *out,
-			       struct strlist *where)
+			       struct strlist *where, const struct verify_opts *o)
 {
 	int f, e, t;
 
@@ -793,7 +917,8 @@ static void directive_comments(struct side *s, struct strlist *out,
 			continue;
 		for (e = 0; e < fm->nent; e++) {
 			struct entity *en = &fm->ent[e];
-			char *above = entity_comment(fm, en);
+			char *above = rename_words(o, entity_comment(fm, en),
+						   fm->path);
 
 			if (en->kind != EK_COND) {
 				free(above);
@@ -806,7 +931,7 @@ static void directive_comments(struct side *s, struct strlist *out,
 			for (t = en->tok; t < en->tok + en->ntok; t++) {
 				if (fm->tok[t].kind != TK_COMMENT)
 					continue;
-				sl_add_nodup(out, norm_comment(fm, t));
+				sl_add_nodup(out, norm_comment(fm, t, o));
 				sl_add_nodup(where, xasprintf("%s:%u", s->files.v[f],
 							      fm->tok[t].line));
 			}
@@ -823,8 +948,8 @@ static void check_directive_comments(struct ctx *c)
 	struct strlist b = { 0 }, bw = { 0 }, a = { 0 }, aw = { 0 };
 	int i;
 
-	directive_comments(c->b, &b, &bw);
-	directive_comments(c->a, &a, &aw);
+	directive_comments(c->b, &b, &bw, c->o);
+	directive_comments(c->a, &a, &aw, NULL);
 	for (i = 0; i < b.n; i++) {
 		char *colon;
 
@@ -840,6 +965,35 @@ static void check_directive_comments(struct ctx *c)
 	sl_free(&bw);
 	sl_free(&a);
 	sl_free(&aw);
+}
+
+/* What a hand-written step may change, lose or add: the entities it declares. */
+static const char *const declarable[] = {
+	"CHANGED", "COMMENT_CHANGED", "COMMENT_LOST", "CONDITION_CHANGED",
+	"DUPLICATED", "LINKAGE_CHANGED", "LOST", "UNDECLARED_ADDITION", NULL
+};
+
+static void apply_declared(const struct verify_opts *o, struct findings *f)
+{
+	const struct finding_type *to = finding_type(f, "DECLARED_CHANGE");
+	int i, k;
+
+	for (i = 0; i < f->n; i++) {
+		struct finding *x = &f->v[i];
+		char *msg;
+
+		if (!x->symbol || !sl_has(&o->declared, x->symbol))
+			continue;
+		for (k = 0; declarable[k]; k++)
+			if (!strcmp(x->type->name, declarable[k]))
+				break;
+		if (!declarable[k])
+			continue;
+		msg = xasprintf("%s (%s)", x->message, x->type->name);
+		free(x->message);
+		x->message = msg;
+		x->type = to;
+	}
 }
 
 static void record_matches(struct ctx *c)
@@ -905,6 +1059,7 @@ void verify(struct side *before, struct side *after, struct verify_opts *o,
 			report_unpaired_after(&c, &c.av[i]);
 	check_renames(&c);
 	check_directive_comments(&c);
+	apply_declared(o, &r->findings);
 	record_matches(&c);
 	if (r->nmatches)
 		qsort(r->matches, r->nmatches, sizeof(*r->matches), cmp_match);

@@ -28,6 +28,8 @@ static const char usage_text[] =
 	"  --files GLOB        files to compare (repeatable; default\n"
 	"                      arch/x86/kvm/mmu/*.[ch] and arch/x86/kvm/debugfs.c)\n"
 	"  --renames FILE      rename map, one 'old new' per line\n"
+	"  --declare FILE      entities a step may change, add or drop, one\n"
+	"                      'KIND NAME' or 'NAME' per line\n"
 	"  --no-detect-renames do not pair bodies that differ only in their name\n"
 	"  --compdb DIR        directory of compile_commands.json (kernel build)\n"
 	"  --workdir DIR       where revisions are extracted (default: a temp dir)\n"
@@ -41,7 +43,7 @@ static const char usage_text[] =
 
 struct options {
 	const char *tree, *from, *to, *before, *after;
-	const char *renames, *manifest, *workdir, *format;
+	const char *renames, *declare, *manifest, *workdir, *format;
 	struct strlist globs;
 	struct flag_source fs;
 	bool all_files;
@@ -57,7 +59,7 @@ static int usage_error(const char *msg)
 
 enum { OPT_TREE = 256, OPT_FROM, OPT_TO, OPT_BEFORE, OPT_AFTER, OPT_FILES,
        OPT_RENAMES, OPT_NODETECT, OPT_COMPDB, OPT_WORKDIR, OPT_MANIFEST,
-       OPT_ALL, OPT_FORMAT, OPT_IGNORE, OPT_LIST };
+       OPT_ALL, OPT_FORMAT, OPT_IGNORE, OPT_LIST, OPT_DECLARE };
 
 static const struct option long_opts[] = {
 	{ "tree", required_argument, NULL, OPT_TREE },
@@ -67,6 +69,7 @@ static const struct option long_opts[] = {
 	{ "after", required_argument, NULL, OPT_AFTER },
 	{ "files", required_argument, NULL, OPT_FILES },
 	{ "renames", required_argument, NULL, OPT_RENAMES },
+	{ "declare", required_argument, NULL, OPT_DECLARE },
 	{ "no-detect-renames", no_argument, NULL, OPT_NODETECT },
 	{ "compdb", required_argument, NULL, OPT_COMPDB },
 	{ "workdir", required_argument, NULL, OPT_WORKDIR },
@@ -214,6 +217,7 @@ static int parse_args(int argc, char **argv, struct options *op,
 		case OPT_AFTER: op->after = optarg; break;
 		case OPT_FILES: sl_add(&op->globs, optarg); break;
 		case OPT_RENAMES: op->renames = optarg; break;
+		case OPT_DECLARE: op->declare = optarg; break;
 		case OPT_NODETECT: vo->detect_renames = false; break;
 		case OPT_COMPDB: op->fs.compdb = optarg; break;
 		case OPT_WORKDIR: op->workdir = optarg; break;
@@ -299,6 +303,8 @@ int main(int argc, char **argv)
 		for (i = 0; default_globs[i]; i++)
 			sl_add(&op.globs, default_globs[i]);
 	if (op.renames && read_renames(op.renames, &vo))
+		return 2;
+	if (op.declare && read_declared(op.declare, &vo))
 		return 2;
 	if (prepare_sides(&op, &b, &a, &tmp))
 		return 2;

@@ -84,6 +84,22 @@ int list_files(const char *root, struct strlist *globs, struct strlist *out)
 	return 0;
 }
 
+/* "keep=FILE,FILE": files where the old name is not the renamed entity. */
+static int read_keep(const char *field, struct rename *rn)
+{
+	char *list, *tok, *save = NULL;
+
+	if (strncmp(field, "keep=", 5))
+		return -1;
+	list = xstrdup(field + 5);
+	for (tok = strtok_r(list, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save))
+		sl_add(&rn->keep, tok);
+	free(list);
+	return 0;
+}
+
+/* One rename per line: "old new [STEP] [keep=FILE,...]". */
 int read_renames(const char *path, struct verify_opts *o)
 {
 	char *buf, *line, *save = NULL;
@@ -93,27 +109,55 @@ int read_renames(const char *path, struct verify_opts *o)
 
 	if (read_file(path, &buf, &len))
 		return -1;
-	for (line = strtok_r(buf, "\n", &save); line;
+	for (line = strtok_r(buf, "\n", &save); line && !ret;
 	     line = strtok_r(NULL, "\n", &save)) {
-		char from[256], to[256], extra[256];
+		char from[256], to[256], f3[512], f4[512];
+		struct rename *rn;
 		int n;
 
 		lineno++;
 		if (line[strspn(line, " \t")] == '#' || !line[strspn(line, " \t")])
 			continue;
-		n = sscanf(line, "%255s %255s %255s", from, to, extra);
-		if (n < 2) {
-			ret = error("%s:%u: expected 'old new'", path, lineno);
-			break;
-		}
+		n = sscanf(line, "%255s %255s %511s %511s", from, to, f3, f4);
+		if (n < 2)
+			return error("%s:%u: expected 'old new'", path, lineno);
 		ALLOC_GROW(o->renames, o->nrenames + 1, o->alloc);
-		o->renames[o->nrenames].from = xstrdup(from);
-		o->renames[o->nrenames].to = xstrdup(to);
-		o->renames[o->nrenames].detected = false;
-		o->nrenames++;
+		rn = &o->renames[o->nrenames++];
+		memset(rn, 0, sizeof(*rn));
+		rn->from = xstrdup(from);
+		rn->to = xstrdup(to);
+		if (n == 4 && read_keep(f4, rn))
+			ret = error("%s:%u: expected 'keep=FILE,...'", path, lineno);
+		else if (n == 3 && !strncmp(f3, "keep=", 5))
+			read_keep(f3, rn);
 	}
 	free(buf);
 	return ret;
+}
+
+/* One entity per line, "KIND NAME" or "NAME"; the name is the last word. */
+int read_declared(const char *path, struct verify_opts *o)
+{
+	char *buf, *line, *save = NULL;
+	size_t len;
+
+	if (read_file(path, &buf, &len))
+		return -1;
+	for (line = strtok_r(buf, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *end = line + strlen(line), *word;
+
+		while (end > line && (end[-1] == ' ' || end[-1] == '\t'))
+			*--end = '\0';
+		if (line[strspn(line, " \t")] == '#' || end == line)
+			continue;
+		word = end;
+		while (word > line && word[-1] != ' ' && word[-1] != '\t')
+			word--;
+		sl_add(&o->declared, word);
+	}
+	free(buf);
+	return 0;
 }
 
 static bool is_c_file(const char *p)
@@ -133,6 +177,17 @@ static int get_flags(const struct flag_source *fs, const char *root,
 }
 
 /* Parse the .c files; every header is carved inside a TU that includes it. */
+/*
+ * Did the translation unit read the file?  clang_getFile() also knows
+ * files it only looked up; their tokens would come out empty.
+ */
+static bool tu_includes(CXTranslationUnit tu, const char *path)
+{
+	CXFile f = clang_getFile(tu, path);
+
+	return f && clang_getFileContents(tu, f, NULL);
+}
+
 int side_load(struct side *s, CXIndex idx, const struct flag_source *fs)
 {
 	CXTranslationUnit *tus;
@@ -167,7 +222,7 @@ int side_load(struct side *s, CXIndex idx, const struct flag_source *fs)
 			continue;
 		}
 		for (k = 0; !tu && k < s->n; k++)
-			if (tus[k] && clang_getFile(tus[k], path))
+			if (tus[k] && tu_includes(tus[k], path))
 				tu = tus[k];
 		if (file_model_load(&s->fm[i], path, tu)) {
 			free(path);

@@ -26,12 +26,14 @@ struct side {
 struct rename {
 	char *from, *to;
 	bool detected;
+	struct strlist keep;	/* files where `from` names something else */
 };
 
 struct verify_opts {
 	struct rename *renames;
 	int nrenames, alloc;
 	bool detect_renames;
+	struct strlist declared;	/* names a step may change or add */
 	/* files left out because they did not change, for rename checks */
 	const char *after_root;
 	struct strlist unchanged;
@@ -58,6 +60,7 @@ int materialize(const char *tree, const char *rev, const char *dir,
 		const char *paths);
 int list_files(const char *root, struct strlist *globs, struct strlist *out);
 int read_renames(const char *path, struct verify_opts *o);
+int read_declared(const char *path, struct verify_opts *o);
 
 /* compare.c */
 void verify(struct side *before, struct side *after, struct verify_opts *o,
