@@ -5,6 +5,7 @@
 #   make            the whole series on the default base (Debian 6.1)
 #   make check      the test suite
 #   make verify KERNEL=PATH BEFORE=REV AFTER=REV
+#   make replay KERNEL=PATH COMMIT=REV [FROM=REV] [ONTO=REV [ONTO_KERNEL=PATH]]
 #   make bench      stage costs against their floors
 #   make deps       install the Debian packages kmove needs
 #   make clean      rm -rf $(OUT)
@@ -70,7 +71,7 @@ include tools/export-checker/build.mk
 PYTHON		?= python3
 KMOVE		:= PYTHONPATH=scripts $(PYTHON) -m kmove
 
-.PHONY: all tools series check verify bench deps clean
+.PHONY: all tools series check verify replay bench deps clean
 .DEFAULT_GOAL := all
 
 deps:
@@ -120,6 +121,14 @@ verify: deps tools
 	$(Q)$(KMOVE) verify --out $(OUT) --kernel $(KERNEL) --before $(BEFORE) \
 		--after $(AFTER) $(if $(RENAMES),--renames $(RENAMES)); \
 		st=$$?; echo "move-verifier: exit $$st" >&2; exit $$st
+
+replay: deps tools
+	$(Q)test -n "$(KERNEL)" -a -n "$(COMMIT)" || \
+		{ echo "kmove: error: give KERNEL=PATH COMMIT=REV [FROM=REV] [ONTO=REV [ONTO_KERNEL=PATH]]" >&2; exit 2; }
+	$(Q)$(KMOVE) replay --out $(OUT)/replay --bin $(BIN) --gates $(GATES) \
+		--kernel $(KERNEL) --commit $(COMMIT) $(if $(FROM),--from $(FROM)) \
+		$(if $(ONTO),--onto $(ONTO)) $(if $(ONTO_KERNEL),--onto-kernel $(ONTO_KERNEL)) \
+		--kversion $(KVERSION)
 
 bench: deps tools
 	$(Q)$(KMOVE) bench --out $(OUT) --bin $(BIN)

@@ -14,6 +14,11 @@ def _verify(argv):
     verify.main(argv)
 
 
+def _replay(argv):
+    from . import replay
+    replay.main(argv)
+
+
 def _bench(argv):
     from . import bench
     bench.main(argv)
@@ -21,6 +26,7 @@ def _bench(argv):
 
 _COMMANDS = {
     'bench': _bench,
+    'replay': _replay,
     'series': _series,
     'verify': _verify,
 }

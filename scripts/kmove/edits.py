@@ -210,7 +210,17 @@ def _export_fix(ctx: Context, ignore: str) -> List[dict]:
 
 
 def _fixed_items(fixed: List[dict]) -> List[str]:
-    return [f'{f["symbol"]}: {f["message"].split(": ", 1)[-1]}' for f in fixed]
+    """export-checker's FIXED notes, as changelog items."""
+    items = []
+    for f in fixed:
+        m = re.match(r"declared '\w+' in (\S+)", f['message'])
+        if m:
+            items.append(f'{f["symbol"]}() declared in {Path(m.group(1)).name}')
+        elif f['message'].startswith('made '):
+            items.append(f'{f["symbol"]}() static again, prototype dropped')
+        else:
+            items.append(f'{f["symbol"]}: {f["message"]}')
+    return items
 
 
 def unexport(ctx: Context) -> Optional[List[str]]:

@@ -82,14 +82,16 @@ def checkpatch(work: Path, patch: Path, parent: str) -> Dict:
     carried_text = _parent_lines(work, parent, '\n'.join(patch_lines))
     new: List[str] = []
     carried: Dict[str, int] = collections.Counter()
+    # the commit message is the tool's own text: its findings are new
+    log_end = patch_lines.index('---') + 1 if '---' in patch_lines else 0
     for line in p.stdout.splitlines():
         m = _CHECKPATCH_LINE.match(line)
         if not m:
             continue
         n = int(m.group('line'))
         text = patch_lines[n - 1] if 0 < n <= len(patch_lines) else ''
-        is_carried = not text.startswith('+') or \
-            _norm(text[1:]) in carried_text
+        is_carried = n > log_end and (not text.startswith('+') or
+                                      _norm(text[1:]) in carried_text)
         what = f'{m.group("level")}:{m.group("type")}'
         if is_carried:
             carried[what] += 1

@@ -16,6 +16,7 @@ import os
 import re
 import shlex
 import sys
+import textwrap
 import time
 from pathlib import Path
 from typing import Dict, List, Optional
@@ -157,9 +158,13 @@ def _export_gate(base: dict, now: dict, last: bool) -> dict:
 
 
 def _items_text(items: List[str]) -> str:
+    """The items of a changelog, wrapped to 72 columns."""
     if len(items) > 40:
         return f'{len(items)} items; see the commit diff.'
-    return '\n'.join(f'  {i}' for i in items)
+    return '\n'.join(textwrap.fill(i, 72, initial_indent='  ',
+                                   subsequent_indent='    ',
+                                   break_long_words=False,
+                                   break_on_hyphens=False) for i in items)
 
 
 def _cover_letter(out: Path, steps: List[dict], cmd: str, b) -> None:
@@ -230,6 +235,10 @@ def _write_report(out: Path, report: dict) -> None:
         t.append(f'   verify: {v["status"]} ({len(v.get("findings", []))} findings)')
         for f in v.get('findings', [])[:20]:
             t.append(f'     {f["file"]}:{f["line"]}: {f["type"]}: {f["message"]}')
+    if report.get('completeness'):
+        t += ['', 'completeness: code left in mmu.c that looks like Shadow MMU '
+              'code (review; move it, or split the function):']
+        t += [f'  {n}' for n in report['completeness']]
     if report.get('notes'):
         t += ['', 'notes:'] + [f'  {n}' for n in report['notes']]
     t += ['', f'status: {report["status"]}']
@@ -431,6 +440,7 @@ def run_series(args: argparse.Namespace) -> int:
                        'version': b.version},
               'worktree': str(work), 'paging_tmpl': args.paging_tmpl,
               'steps': done, 'notes': ctx.notes,
+              'completeness': ctx.leftovers,
               'stages': timer.seconds, 'fingerprint': fingerprint,
               'status': 'failed' if failed else 'ok'}
     _write_report(out, report)

@@ -34,8 +34,9 @@ class Plan:
     places: List[tuple] = field(default_factory=list)    # (side, phase, key)
     exposes: List[tuple] = field(default_factory=list)   # (side, key, proto)
     templates: List[tuple] = field(default_factory=list)  # (side, macro, name, proto)
-    unclassified: List[str] = field(default_factory=list)
+    unclassified: List[tuple] = field(default_factory=list)  # key, line, dest, why
     stale: List[str] = field(default_factory=list)
+    leftovers: List[str] = field(default_factory=list)
 
 
 @dataclass
@@ -53,6 +54,7 @@ class Context:
     exposed: List[str] = field(default_factory=list)
     notes: List[str] = field(default_factory=list)
     renamed: Dict[str, str] = field(default_factory=dict)
+    leftovers: List[str] = field(default_factory=list)
     step: dict = field(default_factory=dict)     # the step being made
 
     def current_manifest(self) -> Path:
@@ -97,8 +99,9 @@ def plan(ctx: Context, dest: str) -> Plan:
         elif f[0] == 'template':
             p.templates.append((f[1], f[2], f[3], _unescape(f[4])))
         elif f[0] == 'unclassified':
-            p.unclassified.append(f'{f[1]} (mmu.c:{f[2]}): suggest {f[3]}, {f[4]}'
-                                  if len(f) > 4 else f'{f[1]} (mmu.c:{f[2]})')
+            p.unclassified.append((f[1], f[2], f[3], f[4]))
+        elif f[0] == 'leftover':
+            p.leftovers.append(f'{f[1]} (mmu.c:{f[2]}): {f[3]}')
         elif f[0] == 'stale':
             p.stale.append(f'{f[2]} ({f[1]})')
     return p
@@ -265,26 +268,40 @@ def add_files(ctx: Context) -> List[str]:
             f'{MMU_C}: #include "shadow_mmu.h"']
 
 
-def _report_manifest(ctx: Context, p: Plan) -> None:
-    """Unclassified functions with a suggestion, stale entries with the
-    closest name the base has (a rename, most likely)."""
-    for u in p.unclassified:
-        ctx.notes.append(f'unclassified: {u}')
-    if not p.stale:
-        return
-    names = [k.split(' ', 1)[1] for k in _entity_keys(ctx, MMU_C)
-             if k.startswith('func ')]
+def _classify(ctx: Context, p: Plan) -> None:
+    """Writes the manifest with the functions it does not name classified
+    from the call graph (kmove-split plan says why), for review in
+    OUT/manifest.classified, and makes it the manifest of the next steps."""
+    lines = [ctx.manifest.read_text().rstrip('\n'), '',
+             '# Classified by kmove from the call graph and the data they '
+             'touch; review:']
+    for key, line, dest, why in p.unclassified:
+        lines += [f'# mmu.c:{line}: {why}', f'{dest} {key}']
+        ctx.notes.append(f'classified: {key} (mmu.c:{line}) -> {dest}: {why}')
+    path = ctx.out / 'manifest.classified'
+    path.write_text('\n'.join(lines) + '\n')
+    ctx.manifest = path
+
+
+def _report_stale(ctx: Context, p: Plan) -> None:
+    """Stale entries, each with the closest name among the functions the
+    manifest does not name (a renamed function is one of them)."""
+    new = [k.split(' ', 1)[1] for k, _, _, _ in p.unclassified]
     for s in p.stale:
         name = s.split(' ')[1]
-        close = difflib.get_close_matches(name, names, n=1, cutoff=0.75)
+        close = difflib.get_close_matches(name, new, n=1, cutoff=0.6)
         ctx.notes.append(f'stale manifest entry: {s}' +
-                         (f', closest in the base: {close[0]}' if close else ''))
+                         (f', closest new function: {close[0]}' if close else
+                          ', no new function is close'))
 
 
 def expose(ctx: Context) -> List[str]:
     """02: make visible what crosses between the Shadow MMU and mmu.c."""
     p = plan(ctx, 'shadow')
-    _report_manifest(ctx, p)
+    _report_stale(ctx, p)
+    if p.unclassified:
+        _classify(ctx, p)
+        p = plan(ctx, 'shadow')
     return _apply_exposure(ctx, p)
 
 
@@ -294,6 +311,7 @@ def move(ctx: Context) -> List[str]:
     if p.exposes or p.places or p.templates:
         raise Trouble('the move still needs exposures: run the expose step first')
     _move(ctx, p.moves, MMU_C, SHADOW_C, 'move')
+    ctx.leftovers = p.leftovers
     return [f'{len(p.moves)} entities moved']
 
 

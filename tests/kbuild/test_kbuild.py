@@ -312,6 +312,40 @@ class ImportTest(unittest.TestCase):
             kbase.make_work_clone(b, other)
 
 
+class CheckpatchSplitTest(unittest.TestCase):
+    """gates.checkpatch(): new lines and the commit message are the step's
+    own; a line the parent already had (moved code) is carried."""
+
+    def test_new_carried_and_log(self) -> None:
+        from kmove import gates
+        with tempfile.TemporaryDirectory() as tmp:
+            work = Path(tmp)
+            _git(work, 'init', '-q')
+            (work / 'a.c').write_text('int  old_line;\n')
+            _git(work, 'add', 'a.c')
+            _git(work, 'commit', '-q', '-m', 'base')
+            parent = _git(work, 'rev-parse', 'HEAD').strip()
+            patch = work / 'p.patch'
+            patch.write_text('From x\nSubject: [PATCH] t\n\n' + 'x' * 80 +
+                             '\n---\n a.c | 1 +\n\n'
+                             'diff --git a/a.c b/a.c\n--- a/a.c\n+++ b/a.c\n'
+                             '@@ -1 +1,3 @@\n int  old_line;\n+int  old_line;\n'
+                             '+int  new_line;\n')
+            (work / 'scripts').mkdir()
+            # checkpatch's terse output for the log line, a carried and a new line
+            (work / 'scripts' / 'checkpatch.pl').write_text(
+                'my $p = $ARGV[-1];\n'
+                'print "$p:4: WARNING:COMMIT_LOG_LONG_LINE: long\\n";\n'
+                'print "$p:13: ERROR:SPACING: space\\n";\n'
+                'print "$p:14: ERROR:SPACING: space\\n";\n')
+            r = gates.checkpatch(work, patch, parent)
+        self.assertEqual(len(r['new']), 2, r)
+        self.assertIn('COMMIT_LOG_LONG_LINE', r['new'][0])
+        self.assertIn('new_line', r['new'][1])
+        self.assertEqual(r['carried'], {'ERROR:SPACING': 1})
+        self.assertEqual(r['errors_new'], 1)
+
+
 if __name__ == '__main__':
     set_quiet(True)
     unittest.main()

@@ -126,6 +126,7 @@ struct collection {
 	struct strmap includers;	/* template path -> struct strlist */
 	struct strlist broken;		/* headers that do not compile alone */
 	struct strlist broken_why;
+	struct strlist set_decls;	/* names the set's headers declare */
 };
 
 int collect_tree(struct collection *c, struct tree *t,

@@ -479,6 +479,55 @@ static int carve_file(struct collection *c, const char *rel,
  * Loading a tree
  */
 
+/* The names the headers of the set declare (their prototypes, externs). */
+static int collect_set_decls(struct collection *c)
+{
+	int i, k;
+
+	for (i = 0; i < c->tree->set.n; i++) {
+		const char *rel = c->tree->set.v[i];
+		char *path;
+		struct file_model fm;
+
+		if (!has_suffix(rel, ".h"))
+			continue;
+		path = xasprintf("%s/%s", c->tree->root, rel);
+		if (file_model_load(&fm, path, NULL)) {
+			free(path);
+			return -1;
+		}
+		for (k = 0; k < fm.nent; k++)
+			if ((fm.ent[k].kind == EK_PROTO || fm.ent[k].kind == EK_VAR) &&
+			    fm.ent[k].name && !sl_has(&c->set_decls, fm.ent[k].name))
+				sl_add(&c->set_decls, fm.ent[k].name);
+		file_model_free(&fm);
+		free(path);
+	}
+	return 0;
+}
+
+/*
+ * Does a file outside the set define what a header of the set declares?
+ * Only then are its types needed (PROTOTYPE_MISMATCH): for uses, tokens
+ * are enough (a use is an identifier token; a use through a macro shows
+ * in the header defining the macro), and far cheaper than a translation
+ * unit.
+ */
+static bool defines_declared(struct collection *c, const char *path)
+{
+	struct file_model fm;
+	bool found = false;
+	int k;
+
+	if (file_model_load(&fm, path, NULL))
+		return true;	/* let the parse report it */
+	for (k = 0; k < fm.nent && !found; k++)
+		found = (fm.ent[k].kind == EK_FUNC || fm.ent[k].kind == EK_VAR) &&
+			fm.ent[k].name && sl_has(&c->set_decls, fm.ent[k].name);
+	file_model_free(&fm);
+	return found;
+}
+
 static int parse_source(struct collection *c, const char *rel,
 			const struct flag_source *fs, CXIndex idx)
 {
@@ -488,8 +537,8 @@ static int parse_source(struct collection *c, const char *rel,
 	struct cflags fl;
 	int ret = -1, errors;
 
-	if (!in_set && !compdb_has(fs, rel)) {
-		info("%s: not built, read lexically only", rel);
+	if (!in_set && (!compdb_has(fs, rel) || !defines_declared(c, path))) {
+		info("%s: read lexically only", rel);
 		ret = carve_file(c, rel, NULL);
 		goto out_free_path;
 	}
@@ -637,6 +686,8 @@ int collect_tree(struct collection *c, struct tree *t,
 		file_id(c, path);
 		free(path);
 	}
+	if (collect_set_decls(c))
+		return -1;
 	for (i = 0; i < t->module.n; i++)
 		if (parse_source(c, t->module.v[i], fs, idx))
 			return -1;
@@ -727,5 +778,6 @@ void collection_release(struct collection *c)
 	sl_free(&c->tus);
 	sl_free(&c->broken);
 	sl_free(&c->broken_why);
+	sl_free(&c->set_decls);
 	memset(c, 0, sizeof(*c));
 }

@@ -16,6 +16,7 @@
  *   expose	SIDE	KIND NAME	PROTOTYPE
  *   template	SIDE	MACRO_NAME	NAME	PROTOTYPE
  *   unclassified	KIND NAME	LINE	SUGGESTED_DEST	REASON
+ *   leftover	KIND NAME	LINE	REASON	(stays, but looks like the moving side)
  *   stale	FILE:LINE	KIND NAME
  * SIDE is keep or move; newlines and tabs in a prototype are written
  * as "\n" and "\t".
@@ -309,48 +310,179 @@ static void print_plan(struct planner *p)
 /* Names whose use marks Shadow MMU code: rmaps, pte_list, the page hash. */
 static const char *const shadow_marks[] = {
 	"rmap", "pte_list", "mmu_page_hash", "kvm_page_table_hashfn",
-	"unsync", "parent_ptes", "shadow_walk", NULL,
+	"unsync", "parent_ptes", "shadow_walk", "zapped_obsolete_pages",
+	"active_mmu_pages", "n_used_mmu_pages", "split_desc_cache",
+	"split_shadow_page_cache", "READING_SHADOW_PAGE_TABLES", NULL,
 };
 
-/*
- * Suggest a side for a function the manifest does not classify: the side
- * whose functions it calls more, and whether it touches Shadow MMU data.
- */
-static void suggest(struct planner *p, int u)
+/* What one unclassified function is linked to, for its classification. */
+struct vote {
+	int calls[2], callers[2];	/* by side: SIDE_KEEP, SIDE_MOVE */
+	struct strlist marks;
+	int side;			/* decided side, -1 while undecided */
+};
+
+/* The Shadow MMU marks among the identifiers of e, struct members included. */
+static void find_marks(const struct file_model *fm, const struct entity *e,
+		       struct strlist *marks)
+{
+	int t, m;
+
+	for (t = e->tok; t < e->tok + e->ntok; t++) {
+		const char *text;
+		unsigned len;
+		char *name;
+
+		if (fm->tok[t].kind != TK_IDENT)
+			continue;
+		text = tok_text(fm, t, &len);
+		name = xstrndup(text, len);
+		for (m = 0; shadow_marks[m]; m++)
+			if (strstr(name, shadow_marks[m]) &&
+			    !sl_has(marks, shadow_marks[m]))
+				sl_add(marks, shadow_marks[m]);
+		free(name);
+	}
+}
+
+static int side_of(struct planner *p, struct vote *v, int d)
+{
+	if (!p->s->unclassified[d])
+		return p->s->side[d];
+	return v[d].side;
+}
+
+static void count_links(struct planner *p, struct strlist *refs,
+			struct vote *v, int u)
 {
 	struct file_model *fm = &p->s->fm;
-	struct strlist refs = { 0 }, marks = { 0 };
-	int i, k, nmove = 0, nkeep = 0;
-	const char *side;
+	int i, k, sd;
 
-	entity_refs(fm, &fm->ent[u], &refs);
-	for (i = 0; i < refs.n; i++) {
-		int d = def_of(p, refs.v[i]);
+	memset(v[u].calls, 0, sizeof(v[u].calls));
+	memset(v[u].callers, 0, sizeof(v[u].callers));
+	for (i = 0; i < refs[u].n; i++) {
+		int d = def_of(p, refs[u].v[i]);
 
 		if (d >= 0 && d != u && fm->ent[d].kind == EK_FUNC &&
-		    !p->s->unclassified[d]) {
-			if (p->s->side[d] == SIDE_MOVE)
-				nmove++;
-			else
-				nkeep++;
+		    (sd = side_of(p, v, d)) >= 0)
+			v[u].calls[sd]++;
+	}
+	for (k = 0; k < fm->nent; k++) {
+		if (k == u || fm->ent[k].kind != EK_FUNC ||
+		    !sl_has(&refs[k], fm->ent[u].name))
+			continue;
+		sd = side_of(p, v, k);
+		if (sd >= 0)
+			v[u].callers[sd]++;
+	}
+}
+
+/*
+ * Completeness: functions that stay in the source but look like Shadow MMU
+ * code, because they touch its data or call mostly into it (a Shadow MMU
+ * part of a common function, or a helper left behind).  For review.
+ */
+static void leftovers(struct planner *p, struct strlist *refs, struct vote *v)
+{
+	struct file_model *fm = &p->s->fm;
+	int i, k;
+
+	for (i = 0; i < fm->nent; i++) {
+		bool calls_in;
+
+		if (fm->ent[i].kind != EK_FUNC || side_of(p, v, i) != SIDE_KEEP)
+			continue;
+		if (!p->s->unclassified[i])
+			find_marks(fm, &fm->ent[i], &v[i].marks);
+		count_links(p, refs, v, i);
+		calls_in = v[i].calls[SIDE_MOVE] >= 2 &&
+			   v[i].calls[SIDE_MOVE] > v[i].calls[SIDE_KEEP];
+		if (!v[i].marks.n && !calls_in)
+			continue;
+		printf("leftover\tfunc %s\t%u\t", fm->ent[i].name, fm->ent[i].line);
+		if (v[i].marks.n) {
+			printf("touches");
+			for (k = 0; k < v[i].marks.n; k++)
+				printf(" %s", v[i].marks.v[k]);
 		}
-		for (k = 0; shadow_marks[k]; k++)
-			if (strstr(refs.v[i], shadow_marks[k]) &&
-			    !sl_has(&marks, shadow_marks[k]))
-				sl_add(&marks, shadow_marks[k]);
+		if (calls_in)
+			printf("%scalls %d Shadow MMU and %d common functions",
+			       v[i].marks.n ? "; " : "", v[i].calls[SIDE_MOVE],
+			       v[i].calls[SIDE_KEEP]);
+		putchar('\n');
 	}
-	side = nmove > nkeep || (marks.n && nmove >= nkeep) ? "shadow" : "common";
-	printf("unclassified\tfunc %s\t%u\t%s\tcalls %d Shadow MMU and %d "
-	       "common functions", fm->ent[u].name, fm->ent[u].line, side,
-	       nmove, nkeep);
-	if (marks.n) {
-		printf("; touches");
-		for (i = 0; i < marks.n; i++)
-			printf(" %s", marks.v[i]);
+}
+
+/*
+ * The side of a function the manifest does not name: the side of the
+ * functions it calls, touching Shadow MMU data (rmaps, pte_list, the
+ * shadow page hash, unsync and parent pointers) counting twice for the
+ * Shadow MMU; on a tie, the side of its callers (common code calls into
+ * the Shadow MMU, so callers alone say little).  Functions already
+ * classified count first, then those decided here, until nothing
+ * changes.  A tie stays in mmu.c.
+ */
+static void classify(struct planner *p)
+{
+	struct file_model *fm = &p->s->fm;
+	struct strlist *refs = xcalloc(fm->nent + 1, sizeof(*refs));
+	struct vote *v = xcalloc(fm->nent + 1, sizeof(*v));
+	bool changed = true;
+	int i, k, round;
+
+	for (i = 0; i < fm->nent; i++) {
+		v[i].side = -1;
+		if (fm->ent[i].kind != EK_FUNC)
+			continue;
+		entity_refs(fm, &fm->ent[i], &refs[i]);
+		if (!p->s->unclassified[i])
+			continue;
+		find_marks(fm, &fm->ent[i], &v[i].marks);
 	}
-	putchar('\n');
-	sl_free(&refs);
-	sl_free(&marks);
+	for (round = 0; changed && round < 16; round++) {
+		changed = false;
+		for (i = 0; i < fm->nent; i++) {
+			int move, keep, side;
+
+			if (!p->s->unclassified[i])
+				continue;
+			count_links(p, refs, v, i);
+			move = v[i].calls[SIDE_MOVE] + 2 * v[i].marks.n;
+			keep = v[i].calls[SIDE_KEEP];
+			if (move == keep) {
+				move = v[i].callers[SIDE_MOVE];
+				keep = v[i].callers[SIDE_KEEP];
+			}
+			side = move > keep ? SIDE_MOVE : SIDE_KEEP;
+			if (side != v[i].side) {
+				v[i].side = side;
+				changed = true;
+			}
+		}
+	}
+	for (i = 0; i < fm->nent; i++) {
+		if (!p->s->unclassified[i])
+			continue;
+		printf("unclassified\tfunc %s\t%u\t%s\tcalls %d Shadow MMU and "
+		       "%d common functions, called by %d and %d",
+		       fm->ent[i].name, fm->ent[i].line,
+		       v[i].side == SIDE_MOVE ? "shadow" : "common",
+		       v[i].calls[SIDE_MOVE], v[i].calls[SIDE_KEEP],
+		       v[i].callers[SIDE_MOVE], v[i].callers[SIDE_KEEP]);
+		if (v[i].marks.n) {
+			printf("; touches");
+			for (k = 0; k < v[i].marks.n; k++)
+				printf(" %s", v[i].marks.v[k]);
+		}
+		putchar('\n');
+	}
+	leftovers(p, refs, v);
+	for (i = 0; i < fm->nent; i++) {
+		sl_free(&refs[i]);
+		sl_free(&v[i].marks);
+	}
+	free(refs);
+	free(v);
 }
 
 static int assign_sides(struct source *s, struct manifest *m,
@@ -445,9 +577,7 @@ int cmd_plan(int argc, char **argv)
 	p.placed = xcalloc(s.fm.nent + 1, sizeof(bool));
 	p.visited_hdr = xcalloc(s.fm.nent + 1, sizeof(bool));
 	index_defs(&p);
-	for (int i = 0; i < s.fm.nent; i++)
-		if (s.unclassified[i])
-			suggest(&p, i);
+	classify(&p);
 	closure(&p);
 	print_plan(&p);
 	source_release(&s);
