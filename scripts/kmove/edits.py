@@ -57,6 +57,13 @@ class Rename:
     keep: List[str]     # files where the old name names something else
 
 
+def _used_in_code(work: Path, name: str) -> bool:
+    """Is name used outside comments and strings in arch/x86/kvm?  (A name
+    only a comment mentions is no function to rename.)"""
+    return any(_code_uses((work / f).read_text(errors='replace'), name)
+               for f in _files_naming(work, [name]))
+
+
 def read_renames(path: Path) -> List[Rename]:
     """The rename map: 'old new [STEP] [keep=FILE,...]' per line."""
     result = []
@@ -160,7 +167,7 @@ def rename(ctx: Context) -> Optional[List[str]]:
     todo: Dict[str, Rename] = {}
     for r in entries:
         r.old = ctx.renamed.get(r.old, r.old)
-        if not _files_naming(ctx.work, [r.old]):
+        if not _used_in_code(ctx.work, r.old):
             _stale_note(ctx, r.old, r.new, f'{ctx.renames.name}:{r.lineno}')
         elif _files_naming(ctx.work, [r.new]):
             raise Trouble(f'{ctx.renames}:{r.lineno}: {r.new} already exists')
@@ -283,25 +290,43 @@ def _added_lines(ctx: Context, f: str) -> set:
     return added
 
 
-def _join_else(ctx: Context) -> None:
-    """Coccinelle prints an added '} else {' on two lines: join them, in
-    the lines the semantic patch added and nowhere else."""
+def _tidy_lines(lines: List[str], added: set) -> List[str]:
+    """Kernel layout for the lines a semantic patch added (1-based numbers
+    in added): no trailing whitespace, leading whitespace in tabs, no
+    second blank line in a row, and '} else' on one line, as Coccinelle
+    prints an added '} else {' on two."""
+    out: List[str] = []
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if i + 1 in added:
+            line = line.rstrip()
+            lead = re.match(r'[ \t]*', line).group(0)
+            width = len(lead.expandtabs(8))
+            line = '\t' * (width // 8) + ' ' * (width % 8) + line[len(lead):]
+            m = re.fullmatch(r'(\t*)}', line)
+            if m and i + 2 in added and i + 1 < len(lines) and \
+                    re.fullmatch(re.escape(m.group(1)) + r'else\b.*',
+                                 lines[i + 1]):
+                out.append(line + ' ' + lines[i + 1].lstrip('\t'))
+                i += 2
+                continue
+            if not line and out and not out[-1]:
+                i += 1
+                continue
+        out.append(line)
+        i += 1
+    return out
+
+
+def _tidy(ctx: Context) -> None:
+    """_tidy_lines() on every file the step changed."""
     changed = run(['git', 'diff', '--name-only', '--', KVM_DIR],
                   cwd=ctx.work).stdout.split()
     for f in changed:
         added = _added_lines(ctx, f)
         lines = (ctx.work / f).read_text().split('\n')
-        out, i = [], 0
-        while i < len(lines):
-            m = re.fullmatch(r'(\t*)}', lines[i])
-            if m and i + 1 < len(lines) and {i + 1, i + 2} <= added and \
-                    re.fullmatch(re.escape(m.group(1)) + r'else\b.*', lines[i + 1]):
-                out.append(lines[i] + ' ' + lines[i + 1].lstrip('\t'))
-                i += 2
-                continue
-            out.append(lines[i])
-            i += 1
-        (ctx.work / f).write_text('\n'.join(out))
+        (ctx.work / f).write_text('\n'.join(_tidy_lines(lines, added)))
 
 
 def cocci(ctx: Context) -> Optional[List[str]]:
@@ -316,7 +341,7 @@ def cocci(ctx: Context) -> Optional[List[str]]:
         raise Trouble(f'step {ctx.step["n"]}: {sp.name} changes nothing on '
                       'this base; give the step a @skip-unless condition '
                       'or drop it')
-    _join_else(ctx)
+    _tidy(ctx)
     fixed = _export_fix(ctx, '')
     _declare(ctx, ctx.step.get('attrs', {}).get('declare', '').split())
     changed = run(['git', 'diff', '--stat=72', '--', KVM_DIR],

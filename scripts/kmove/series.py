@@ -437,7 +437,7 @@ def run_series(args: argparse.Namespace) -> int:
                 if cp['new']:
                     failed = True
     report = {'base': {'kernel': b.kernel, 'commit': b.commit,
-                       'version': b.version},
+                       'version': b.version, 'repo': str(b.repo)},
               'worktree': str(work), 'paging_tmpl': args.paging_tmpl,
               'steps': done, 'notes': ctx.notes,
               'completeness': ctx.leftovers,

@@ -289,10 +289,10 @@ def _report_stale(ctx: Context, p: Plan) -> None:
     new = [k.split(' ', 1)[1] for k, _, _, _ in p.unclassified]
     for s in p.stale:
         name = s.split(' ')[1]
-        close = difflib.get_close_matches(name, new, n=1, cutoff=0.6)
+        close = difflib.get_close_matches(name, new, n=1, cutoff=0.75)
         ctx.notes.append(f'stale manifest entry: {s}' +
-                         (f', closest new function: {close[0]}' if close else
-                          ', no new function is close'))
+                         (f', closest new function by name: {close[0]}' if close
+                          else ', no new function has a close name'))
 
 
 def expose(ctx: Context) -> List[str]:

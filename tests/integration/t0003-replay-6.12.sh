@@ -17,7 +17,7 @@ a = json.load(open(f'{out}/it-6.1/report.json'))
 b = json.load(open(f'{out}/it-6.12/report.json'))
 move = lambda r: next(s['commit'] for s in r['steps'] if s['op'] == 'move')
 print(f"K61={a['worktree']} BASE61={a['base']['commit']} MOVE61={move(a)}")
-print(f"K612={b['base']['kernel']} BASE612={b['base']['commit']}")
+print(f"K612={b['base']['repo']} BASE612={b['base']['commit']}")
 print(f"W612={b['worktree']} MOVE612={move(b)}")
 PY
 )"

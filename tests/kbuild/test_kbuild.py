@@ -346,6 +346,19 @@ class CheckpatchSplitTest(unittest.TestCase):
         self.assertEqual(r['errors_new'], 1)
 
 
+class TidyTest(unittest.TestCase):
+    """edits._tidy_lines(): kernel layout for what a semantic patch added,
+    and nothing else touched."""
+
+    def test_added_lines_only(self) -> None:
+        from kmove.edits import _tidy_lines
+        lines = ['int  a;  ', '\t}', '\telse {', '\t\t', '', '',
+                 '\t\t\t\t        x(1);  ', '\t}', '\telse', 'b  ']
+        got = _tidy_lines(lines, set(range(2, 8)))
+        self.assertEqual(got, ['int  a;  ', '\t} else {', '',
+                               '\t\t\t\t\tx(1);', '\t}', '\telse', 'b  '])
+
+
 if __name__ == '__main__':
     set_quiet(True)
     unittest.main()

@@ -996,6 +996,70 @@ static void apply_declared(const struct verify_opts *o, struct findings *f)
 	}
 }
 
+/* Every comment token of after, normalised. */
+static void after_comments(struct side *a, struct strlist *out)
+{
+	int f, t;
+
+	for (f = 0; f < a->n; f++) {
+		struct file_model *fm = &a->fm[f];
+
+		if (!a->present[f])
+			continue;
+		for (t = 0; t < fm->ntok; t++)
+			if (fm->tok[t].kind == TK_COMMENT)
+				sl_add_nodup(out, norm_comment(fm, t, NULL));
+	}
+}
+
+static void check_declared_comment(struct ctx *c, struct file_model *fm,
+				   struct entity *e, int t,
+				   struct strlist *after)
+{
+	char *text = norm_comment(fm, t, c->o);
+
+	if (!sl_has(after, text))
+		add_finding(&c->r->findings, "COMMENT_LOST", fm->path,
+			    fm->tok[t].line, "",
+			    "a comment of %s '%s', which the step may change, is "
+			    "gone: '%.40s'", ent_kind_name[e->kind], e->name, text);
+	free(text);
+}
+
+/*
+ * A declared change may rewrite code, not drop what it says: every comment
+ * in or above a declared entity of before must still be somewhere after.
+ */
+static void check_declared_comments(struct ctx *c)
+{
+	struct strlist after = { 0 };
+	int f, e, t;
+
+	if (!c->o->declared.n)
+		return;
+	after_comments(c->a, &after);
+	for (f = 0; f < c->b->n; f++) {
+		struct file_model *fm = &c->b->fm[f];
+
+		if (!c->b->present[f])
+			continue;
+		for (e = 0; e < fm->nent; e++) {
+			struct entity *en = &fm->ent[e];
+
+			if (en->kind == EK_COMMENT || !en->name ||
+			    !sl_has(&c->o->declared, en->name))
+				continue;
+			for (t = en->tok; t < en->tok + en->ntok; t++)
+				if (fm->tok[t].kind == TK_COMMENT)
+					check_declared_comment(c, fm, en, t, &after);
+			for (t = en->ctok; en->ctok >= 0 && t < en->ctok + en->nctok; t++)
+				if (fm->tok[t].kind == TK_COMMENT)
+					check_declared_comment(c, fm, en, t, &after);
+		}
+	}
+	sl_free(&after);
+}
+
 static void record_matches(struct ctx *c)
 {
 	int i;
@@ -1060,6 +1124,7 @@ void verify(struct side *before, struct side *after, struct verify_opts *o,
 	check_renames(&c);
 	check_directive_comments(&c);
 	apply_declared(o, &r->findings);
+	check_declared_comments(&c);
 	record_matches(&c);
 	if (r->nmatches)
 		qsort(r->matches, r->nmatches, sizeof(*r->matches), cmp_match);

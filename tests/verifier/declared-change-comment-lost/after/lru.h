@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef LRU_H
+#define LRU_H
+
+struct lru {
+	int n, max;
+};
+
+/* lru_push() calls lru_evict_one() when full. */
+void lru_push(struct lru *l);
+void lru_reset(struct lru *l);
+
+#endif
