@@ -21,8 +21,8 @@ run, so that the ratios are taken under the same load:
 
 4. the tools alone, with their peak memory: move-verifier between step 02
    and step 03 (``--tree WORK --from A --to B --compdb BUILD --workdir
-   DIR``), ``kmove-split plan`` on step 02's mmu.c, spatch, and the
-   pipeline's own Python process.
+   DIR``), export-checker on step 03, ``kmove-split plan`` on step 02's
+   mmu.c, spatch, and the pipeline's own Python process.
 
 Stage times come from the series' report.json ("stages").  A stage is
 kbuild when it runs the kernel's make: configure, prepare, the gcc and
@@ -73,7 +73,7 @@ _MMU_C = f'{_MMU_DIR}/mmu.c'
 # The files move-verifier compares by default.
 _VERIFIER_FILES = re.compile(r'^arch/x86/kvm/(mmu/[^/]+\.[ch]|debugfs\.c)$')
 _DEFAULT_KVERSIONS = ('6.1', '6.12')
-_DEFAULT_GATES = 'clang,sparse,checkpatch'
+_DEFAULT_GATES = 'clang,sparse,checkpatch,exports'
 _KBUILD_STAGE = re.compile(r'\b(configure|prepare|build|clang|sparse)\b')
 _NESTED_STAGE = re.compile(r'^import base\b')
 _STEP_STAGE = re.compile(r'^step \d+ ')
@@ -638,6 +638,11 @@ def _probe(work: Path, build: Path, probe: Path, step: dict,
             'spatch', ['spatch', '--very-quiet', '--no-includes',
                        '--sp-file', rule, before_mmu], probe / 'spatch.diff',
             note='one rule visiting every function of mmu.c')
+    tools['export-checker'] = _tool(
+        'export-checker', [bin_dir / 'export-checker', '--dir', work, '--rev',
+                           to, '--compdb', build, '--format=json'],
+        probe / 'exports.json', ok=(0, 1),
+        note=f"step {step.get('n')}, the tree as the series checks it")
     floors['git diff --color-moved'] = _tool(
         'git diff', ['git', '-C', work, 'diff', '--color=always',
                      '--color-moved=zebra', frm, to], probe / 'moved.diff',

@@ -13,7 +13,6 @@ import collections
 import hashlib
 import json
 import os
-import re
 import shlex
 import sys
 import textwrap

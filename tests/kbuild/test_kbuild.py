@@ -359,6 +359,42 @@ class TidyTest(unittest.TestCase):
                                '\t\t\t\t\tx(1);', '\t}', '\telse', 'b  '])
 
 
+class PatchStepTest(unittest.TestCase):
+    """edits.patch(): a user's patch applies, or the step stops with one
+    line saying why, the tree untouched."""
+
+    def _ctx(self, work: Path, arg: str):
+        from kmove import steps as ksteps
+        ctx = ksteps.Context(work=work, out=work / 'out', bin=work,
+                             project=work, manifest=work, compdb=work,
+                             paging_tmpl='shadow', series=work)
+        ctx.step = {'n': '90', 'op': 'patch', 'arg': arg, 'attrs': {}}
+        return ctx
+
+    def test_applies_and_conflicts(self) -> None:
+        from kmove import edits
+        with tempfile.TemporaryDirectory() as tmp:
+            work = Path(tmp)
+            _git(work, 'init', '-q')
+            f = work / 'arch/x86/kvm/mmu/a.c'
+            f.parent.mkdir(parents=True)
+            f.write_text('int a;\n')
+            _git(work, 'add', '-A')
+            _git(work, 'commit', '-q', '-m', 'base')
+            f.write_text('int a;\nint b;\n')
+            (work / 'good.patch').write_text(_git(work, 'diff').rstrip('\n') + '\n')
+            _git(work, 'checkout', '-q', '--', '.')
+            (work / 'bad.patch').write_text(
+                (work / 'good.patch').read_text().replace(' int a;', ' int z;'))
+            with self.assertRaises(Trouble) as err:
+                edits.patch(self._ctx(work, 'bad.patch'))
+            self.assertIn('bad.patch does not apply', str(err.exception))
+            self.assertEqual(f.read_text(), 'int a;\n')
+            items = edits.patch(self._ctx(work, 'good.patch'))
+            self.assertEqual(f.read_text(), 'int a;\nint b;\n')
+            self.assertTrue(any('a.c' in i for i in items), items)
+
+
 if __name__ == '__main__':
     set_quiet(True)
     unittest.main()
