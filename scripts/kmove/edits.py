@@ -40,11 +40,15 @@ def _kvm_files(work: Path) -> List[str]:
     return sorted(str(p.relative_to(work)) for p in (work / KVM_DIR).rglob('*.[ch]'))
 
 
-def _files_naming(work: Path, names: List[str]) -> List[str]:
-    """The files of arch/x86/kvm that contain one of names as a word."""
+def _kvm_texts(work: Path) -> Dict[str, str]:
+    """The text of every .c and .h file of arch/x86/kvm, read once."""
+    return {f: (work / f).read_text(errors='replace') for f in _kvm_files(work)}
+
+
+def _files_naming(texts: Dict[str, str], names: List[str]) -> List[str]:
+    """The files that contain one of names as a word."""
     pat = re.compile('|'.join(_WORD.format(re.escape(n)) for n in names))
-    return [f for f in _kvm_files(work)
-            if pat.search((work / f).read_text(errors='replace'))]
+    return [f for f, text in texts.items() if pat.search(text)]
 
 
 @dataclass
@@ -57,11 +61,10 @@ class Rename:
     keep: List[str]     # files where the old name names something else
 
 
-def _used_in_code(work: Path, name: str) -> bool:
-    """Is name used outside comments and strings in arch/x86/kvm?  (A name
-    only a comment mentions is no function to rename.)"""
-    return any(_code_uses((work / f).read_text(errors='replace'), name)
-               for f in _files_naming(work, [name]))
+def _used_in_code(texts: Dict[str, str], name: str) -> bool:
+    """Is name used outside comments and strings?  (A name only a comment
+    mentions is no function to rename.)"""
+    return any(_code_uses(texts[f], name) for f in _files_naming(texts, [name]))
 
 
 def read_renames(path: Path) -> List[Rename]:
@@ -117,13 +120,12 @@ def _spatch_file(ctx: Context, sp: Path, files: List[str]) -> None:
              '--in-place', '--sp-file', str(sp), f], cwd=ctx.work)
 
 
-def _stale_note(ctx: Context, old: str, new: str, where: str) -> None:
+def _stale_note(ctx: Context, texts: Dict[str, str], old: str, new: str,
+                where: str) -> None:
     names = set()
-    for f in _kvm_files(ctx.work):
+    for f, text in texts.items():
         if f.startswith(MMU_DIR):
-            names.update(re.findall(r'^\w[\w\s\*]*?\b(\w+)\(',
-                                    (ctx.work / f).read_text(errors='replace'),
-                                    re.M))
+            names.update(re.findall(r'^\w[\w\s\*]*?\b(\w+)\(', text, re.M))
     close = difflib.get_close_matches(old, sorted(names), n=1, cutoff=0.75)
     ctx.notes.append(f'stale rename entry: {old} -> {new} ({where}): '
                      f'{old} is not in this base'
@@ -165,11 +167,13 @@ def rename(ctx: Context) -> Optional[List[str]]:
     if not entries:
         raise Trouble(f"{ctx.renames}: no entry for step {ctx.step['n']}")
     todo: Dict[str, Rename] = {}
+    texts = _kvm_texts(ctx.work)
     for r in entries:
         r.old = ctx.renamed.get(r.old, r.old)
-        if not _used_in_code(ctx.work, r.old):
-            _stale_note(ctx, r.old, r.new, f'{ctx.renames.name}:{r.lineno}')
-        elif _files_naming(ctx.work, [r.new]):
+        if not _used_in_code(texts, r.old):
+            _stale_note(ctx, texts, r.old, r.new,
+                        f'{ctx.renames.name}:{r.lineno}')
+        elif _files_naming(texts, [r.new]):
             raise Trouble(f'{ctx.renames}:{r.lineno}: {r.new} already exists')
         else:
             todo[r.old] = r
@@ -181,7 +185,7 @@ def rename(ctx: Context) -> Optional[List[str]]:
     sp = ctx.out / 'tmp' / f'rename-{ctx.step["n"]}.cocci'
     sp.parent.mkdir(parents=True, exist_ok=True)
     items = []
-    for f in _files_naming(ctx.work, list(todo)):
+    for f in _files_naming(texts, list(todo)):
         mine = {o: r.new for o, r in todo.items() if f not in r.keep}
         if not mine:
             continue

@@ -395,6 +395,64 @@ class PatchStepTest(unittest.TestCase):
             self.assertTrue(any('a.c' in i for i in items), items)
 
 
+class RenameStepTest(unittest.TestCase):
+    """edits.rename(): definitions, calls, pointers, comments and macro
+    bodies follow the map; struct members, strings and keep= files do not;
+    an entry only a comment names is stale."""
+
+    SRC = ('''/* old_fn() counts; old_fn_two is another one */
+#define CALL_OLD(x) old_fn(x)
+struct s { int (*old_fn)(int); int v; };
+static const char *name = "old_fn";
+int old_fn(int a);
+int old_fn(int a)
+{
+	return a;
+}
+int user(struct s *p)
+{
+	int (*f)(int) = old_fn;
+	return old_fn(p->v) + p->old_fn(3) + f(1) + CALL_OLD(2);
+}
+''')
+
+    def test_rename(self) -> None:
+        import shutil
+        from kmove import edits, steps as ksteps
+        if not shutil.which('spatch'):
+            self.skipTest('no spatch')
+        with tempfile.TemporaryDirectory() as tmp:
+            work = Path(tmp)
+            mmu = work / 'arch/x86/kvm/mmu'
+            mmu.mkdir(parents=True)
+            (mmu / 'a.c').write_text(self.SRC)
+            (mmu / 'trace.h').write_text('TRACE(old_fn, x)\n')
+            (work / 'renames').write_text(
+                'old_fn new_fn 08 keep=arch/x86/kvm/mmu/trace.h\n'
+                'gone_fn other_fn 08\n')
+            (mmu / 'b.c').write_text('/* gone_fn() is only named here */\n')
+            ctx = ksteps.Context(work=work, out=work / 'out', bin=work,
+                                 project=_HERE.parents[1], manifest=work,
+                                 compdb=work, paging_tmpl='shadow',
+                                 renames=work / 'renames', series=work)
+            ctx.step = {'n': '08', 'op': 'rename', 'arg': None, 'attrs': {}}
+            items = edits.rename(ctx)
+            got = (mmu / 'a.c').read_text()
+            trace = (mmu / 'trace.h').read_text()
+        self.assertIn('old_fn() -> new_fn()', items)
+        want = (self.SRC.replace('old_fn() counts', 'new_fn() counts')
+                .replace('x) old_fn(x)', 'x) new_fn(x)')
+                .replace('int old_fn(int a)', 'int new_fn(int a)')
+                .replace('= old_fn;', '= new_fn;')
+                .replace('return old_fn(p', 'return new_fn(p'))
+        self.assertEqual(got, want)
+        self.assertEqual(trace, 'TRACE(old_fn, x)\n')
+        self.assertTrue(any(n.startswith('stale rename entry: gone_fn')
+                            for n in ctx.notes), ctx.notes)
+        self.assertTrue(any('macro body' in n or 'spatch' in n
+                            for n in ctx.notes), ctx.notes)
+
+
 if __name__ == '__main__':
     set_quiet(True)
     unittest.main()

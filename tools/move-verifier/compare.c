@@ -81,36 +81,32 @@ static bool kept(const struct rename *rn, const char *path)
 	return false;
 }
 
-/* The new name of s in the file path (NULL: any file), or NULL. */
-static const char *rename_in(const struct verify_opts *o, const char *s,
-			     unsigned len, const char *path)
+/* The rename of s, or NULL. */
+static const struct rename *find_rename(const struct verify_opts *o,
+					const char *s, unsigned len)
 {
 	int i;
 
 	for (i = 0; i < o->nrenames; i++)
 		if (strlen(o->renames[i].from) == len &&
 		    !memcmp(o->renames[i].from, s, len))
-			return kept(&o->renames[i], path) ? NULL : o->renames[i].to;
+			return &o->renames[i];
 	return NULL;
+}
+
+/* The new name of s in the file path (NULL: any file), or NULL. */
+static const char *rename_in(const struct verify_opts *o, const char *s,
+			     unsigned len, const char *path)
+{
+	const struct rename *rn = find_rename(o, s, len);
+
+	return rn && !kept(rn, path) ? rn->to : NULL;
 }
 
 static const char *rename_of(const struct verify_opts *o, const char *s,
 			     unsigned len)
 {
 	return rename_in(o, s, len, NULL);
-}
-
-/* Detected renames are not applied to comments: nobody asked for them. */
-static bool renamed_detected(const struct verify_opts *o, const char *s,
-			     unsigned len)
-{
-	int i;
-
-	for (i = 0; i < o->nrenames; i++)
-		if (strlen(o->renames[i].from) == len &&
-		    !memcmp(o->renames[i].from, s, len))
-			return o->renames[i].detected;
-	return false;
 }
 
 static char *renamed_name(const struct verify_opts *o, const char *name,
@@ -244,7 +240,8 @@ static char *rename_words(const struct verify_opts *o, char *text,
 	if (!o || !text)
 		return text;
 	while (*s) {
-		const char *w = s, *r;
+		const struct rename *rn;
+		const char *w = s;
 
 		if (!is_ident_char(*s) || (s > text && is_ident_char(s[-1]))) {
 			sb_addc(&sb, *s++);
@@ -252,9 +249,10 @@ static char *rename_words(const struct verify_opts *o, char *text,
 		}
 		while (is_ident_char(*s))
 			s++;
-		r = rename_in(o, w, s - w, path);
-		if (r && !renamed_detected(o, w, s - w))
-			sb_adds(&sb, r);
+		/* detected renames stay out of comments: nobody asked for them */
+		rn = find_rename(o, w, s - w);
+		if (rn && !rn->detected && !kept(rn, path))
+			sb_adds(&sb, rn->to);
 		else
 			sb_add(&sb, w, s - w);
 	}
