@@ -59,6 +59,7 @@ SPLIT_OBJS += main.o
 SPLIT_OBJS += source.o
 SPLIT_OBJS += plan.o
 SPLIT_OBJS += move.o
+SPLIT_OBJS += extract.o
 
 LIB	:= $(addprefix $(OBJ)/lib/,$(LIB_OBJS))
 SPLIT	:= $(addprefix $(OBJ)/splitter/,$(SPLIT_OBJS))

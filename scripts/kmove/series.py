@@ -22,6 +22,7 @@ from typing import Dict, List, Optional
 
 from . import base as kbase
 from . import edits as kedits
+from . import extract as kextract
 from . import gates as kgates
 from . import kbuild
 from . import steps as ksteps
@@ -30,8 +31,9 @@ from .util import Timer, Trouble, die, log, run
 _PROJECT = Path(__file__).resolve().parents[2]
 
 
-OPERATIONS = {**ksteps.OPERATIONS, **kedits.OPERATIONS}
-_NEEDS_ARG = ('cocci', 'patch')
+OPERATIONS = {**ksteps.OPERATIONS, **kedits.OPERATIONS,
+              **kextract.OPERATIONS}
+_NEEDS_ARG = ('cocci', 'patch', 'extract')
 _ATTRS = ('declare', 'skip-unless')
 
 
@@ -40,7 +42,7 @@ def _step_header(path: Path, lineno: int, line: str) -> dict:
     if len(f) not in (3, 4) or f[2] not in OPERATIONS or \
             (len(f) == 4) != (f[2] in _NEEDS_ARG):
         raise Trouble(f'{path}:{lineno}: expected "=== NN OPERATION" (or '
-                      f'"=== NN cocci|patch FILE") with OPERATION one of '
+                      f'"=== NN cocci|patch|extract FILE") with OPERATION one of '
                       f'{", ".join(OPERATIONS)}')
     return {'n': f[1], 'op': f[2], 'arg': f[3] if len(f) == 4 else None,
             'attrs': {}, 'lines': []}

@@ -12,7 +12,7 @@ import difflib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 from .util import Trouble, run
 
@@ -337,8 +337,17 @@ def move_paging(ctx: Context) -> Optional[List[str]]:
 def restatic(ctx: Context) -> Optional[List[str]]:
     """06: static again what no longer crosses a file boundary."""
     names = sorted(set(n for n in ctx.exposed if not n.startswith(('paging', 'ept_'))))
-    if not names:
+    back = local_only(ctx, names)
+    if not back:
         return None
+    make_static(ctx, back)
+    return [f'{n} (static again in {Path(h).name})' for n, h in back]
+
+
+def local_only(ctx: Context, names: List[str]) -> List[Tuple[str, str]]:
+    """(name, home file) for each name that only its home file uses."""
+    if not names:
+        return []
     kvm = ctx.work / 'arch/x86/kvm'
     files = sorted(str(p.relative_to(ctx.work)) for p in kvm.rglob('*.[ch]'))
     sel = _write_selection(ctx, 'users.sel', names)
@@ -353,8 +362,13 @@ def restatic(ctx: Context) -> Optional[List[str]]:
         # a header that uses the name (a macro, an inline body) keeps it visible
         if len(homes) == 1 and users <= homes:
             back.append((f[0], homes.pop()))
-    if not back:
-        return None
+    return back
+
+
+def make_static(ctx: Context, back: List[Tuple[str, str]]) -> None:
+    """Makes each (name, home file) static: the prototypes leave the
+    headers, the definition gets 'static', and a static forward
+    declaration is added where the file uses the name before defining it."""
     # the prototypes go first: a static definition after one is an error
     for header in (SHADOW_H, INTERNAL_H):
         text = ctx.split('entities', header)
@@ -370,7 +384,6 @@ def restatic(ctx: Context) -> Optional[List[str]]:
         sel = _write_selection(ctx, 'declare.sel', mine)
         declared = ctx.split('declare', home, str(sel)).split()
         ctx.notes += [f'{n}: static forward declaration in {home}' for n in declared]
-    return [f'{n} (static again in {Path(h).name})' for n, h in back]
 
 
 OPERATIONS = {

@@ -1,10 +1,10 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # The whole pipeline on Debian's linux-source-6.1: the series builds,
-# verifies and applies.  Steps 07 and 11 are not in the series yet; 09
-# is skipped because 6.1 already reclaims pages only on the Shadow MMU
-# fault path; 12 has nothing to make static without 11.  Reuses $OUT/it when present, so a
-# second run is incremental.
+# verifies and applies.  09 is skipped because 6.1 already reclaims pages
+# only on the Shadow MMU fault path.  The extract steps (07, 11) verify with
+# --keep-lines, and 12 makes static the rmap helpers 11 left to
+# shadow_mmu.c alone.
 set -e
 cd "$(dirname "$0")/../.."
 OUT=${OUT:-out}
@@ -18,12 +18,13 @@ PYTHONPATH=scripts python3 -m kmove series --out "$IT" --kversion 6.1 \
 tail -n 20 "$IT.log"
 
 python3 - "$IT" "$BIN" <<'PY'
-import json, subprocess, sys
+import json, re, subprocess, sys
 it, bin_dir = sys.argv[1], sys.argv[2]
 r = json.load(open(f'{it}/report.json'))
 bad = []
 steps = r['steps']
-want = ['01', '02', '03', '04', '05', '06', '08', '10', '13', '14']
+want = ['01', '02', '03', '04', '05', '06', '07', '08', '10', '11', '12',
+        '13', '14']
 if [s['n'] for s in steps] != want:
     bad.append(f'steps {[s["n"] for s in steps]}, expected {want}')
 if not any(n.startswith('step 09 skipped: the base already') for n in r['notes']):
@@ -33,6 +34,8 @@ for s in steps:
         bad.append(f'step {s["n"]} was not verified with its rename map')
     if s['op'] == 'cocci' and '--declare' not in s.get('verify_args', []):
         bad.append(f'step {s["n"]} was not verified with its declared changes')
+    if s['op'] == 'extract' and not {'--declare', '--keep-lines'} <= set(s.get('verify_args', [])):
+        bad.append(f'step {s["n"]} was not verified with --declare --keep-lines')
 for s in steps:
     if not s['build']['ok']:
         bad.append(f'step {s["n"]} does not build')
@@ -66,6 +69,19 @@ for name in ('kvm_shadow_mmu_make_pages_available', 'kvm_shadow_mmu_prepare_zap_
              'kvm_shadow_mmu_unmap_gfn_range', 'kvm_shadow_mmu_alloc_shadow_roots'):
     if name not in hdr:
         bad.append(f'shadow_mmu.h does not declare {name}')
+mmu = open(f'{work}/arch/x86/kvm/mmu/mmu.c').read()
+shadow = open(f'{work}/arch/x86/kvm/mmu/shadow_mmu.c').read()
+if 'static unsigned long\nmmu_shrink_scan(' not in mmu:
+    bad.append('mmu_shrink_scan() is not back in mmu.c, static')
+if 'freed = kvm_shadow_mmu_shrink_scan(kvm, sc);' not in mmu:
+    bad.append('mmu.c does not call kvm_shadow_mmu_shrink_scan()')
+for name in ('gfn_to_rmap', 'rmap_write_protect', '__rmap_clear_dirty',
+             'slot_rmap_write_protect'):
+    if f'\nstatic bool {name}(' not in shadow and \
+            f'\nstatic struct kvm_rmap_head *{name}(' not in shadow:
+        bad.append(f'{name}() is not static in shadow_mmu.c after 12')
+    if re.search(rf'\b{name}\(', mmu):
+        bad.append(f'mmu.c still uses {name}()')
 for b in bad:
     print('FAIL:', b)
 sys.exit(1 if bad else 0)

@@ -453,6 +453,44 @@ int user(struct s *p)
                             for n in ctx.notes), ctx.notes)
 
 
+class ExtractSpecTest(unittest.TestCase):
+    """extract.read_spec(): the series' own files parse; a bad line stops
+    with file:line."""
+
+    def test_series_files(self) -> None:
+        from kmove import extract
+        series = _HERE.parents[1] / 'series/shadow-mmu'
+        acts = extract.read_spec(series / '07-shrinker.extract')
+        self.assertEqual([(a.what, a.name) for a in acts],
+                         [('extract', 'mmu_shrink_scan'),
+                          ('move', 'mmu_shrink_scan'),
+                          ('expose', 'kvm_has_zapped_obsolete_pages')])
+        self.assertEqual(acts[0].opts['result'], 'freed')
+        self.assertEqual(acts[1].opts, {'to': 'mmu.c',
+                                        'before': 'mmu_shrink_count'})
+        acts = extract.read_spec(series / '11-wrprot.extract')
+        self.assertEqual(len(acts), 5)
+        self.assertTrue(all(a.opts['to'] == 'shadow_mmu.c' for a in acts))
+
+    def test_bad_lines(self) -> None:
+        from kmove import extract
+        cases = {
+            'from x;\n': 'a.extract:1: expected',
+            '\tfrom x;\n': 'a.extract:1: "from" belongs under',
+            'extract f\n\tnew void g(void)\n': 'a.extract:1: extract f needs',
+            'extract f\n\tfrom a\n\tfrom b\n': 'a.extract:3: "from" given twice',
+            'move f into mmu.c\n': 'a.extract:1: expected',
+            'expose f g\n': 'a.extract:1: expected',
+        }
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / 'a.extract'
+            for text, want in cases.items():
+                path.write_text(text)
+                with self.assertRaises(Trouble) as err:
+                    extract.read_spec(path)
+                self.assertIn(want, str(err.exception), text)
+
+
 if __name__ == '__main__':
     set_quiet(True)
     unittest.main()

@@ -29,6 +29,7 @@ const struct finding_type verifier_types[] = {
 	{ "FORWARD_DECLARATION_ADDED", SEV_NOTE, "a static function used before its definition is declared" },
 	{ "FORWARD_DECLARATION_DROPPED", SEV_NOTE, "a forward declaration superseded by a header prototype" },
 	{ "INCLUDE_ADDED", SEV_NOTE, "a new #include line" },
+	{ "LINE_LOST", SEV_ERROR, "a line of a declared function is in none after (--keep-lines)" },
 	{ "LINKAGE_CHANGED", SEV_ERROR, "static dropped without a prototype in a header" },
 	{ "LOST", SEV_ERROR, "an entity of before is missing after" },
 	{ "NEW_FILE", SEV_NOTE, "boilerplate of a new file (SPDX, include guard)" },
@@ -1058,6 +1059,106 @@ static void check_declared_comments(struct ctx *c)
 	sl_free(&after);
 }
 
+/*
+ * The code lines of the declared function definitions of one side, each
+ * as its tokens joined by one space (indentation and spacing aside), with
+ * 'static' left out: linkage is checked on its own.  With `tag`, each line
+ * is followed by "\x01FILE\x01LINE\x01FUNCTION", to say where it was.
+ */
+static void declared_lines(const struct side *s, const struct strlist *names,
+			   bool tag, struct strlist *out)
+{
+	int f, e, t;
+
+	for (f = 0; f < s->n; f++) {
+		const struct file_model *fm = &s->fm[f];
+
+		if (!s->present[f])
+			continue;
+		for (e = 0; e < fm->nent; e++) {
+			const struct entity *en = &fm->ent[e];
+			struct strbuf sb = { 0 };
+
+			if (en->kind != EK_FUNC || !en->name ||
+			    !sl_has(names, en->name))
+				continue;
+			for (t = en->tok; t < en->tok + en->ntok; t++) {
+				unsigned len;
+				const char *txt = tok_text(fm, t, &len);
+
+				if (!tok_is(fm, t, "static")) {
+					if (sb.len)
+						sb_addc(&sb, ' ');
+					sb_add(&sb, txt, len);
+				}
+				if (t + 1 < en->tok + en->ntok &&
+				    fm->tok[t + 1].line == fm->tok[t].line)
+					continue;
+				if (sb.len && tag)
+					sb_addf(&sb, "\x01%s\x01%u\x01%s", s->files.v[f],
+						fm->tok[t].line, en->name);
+				if (sb.len)
+					sl_add(out, sb.buf);
+				sb.len = 0;
+			}
+			sb_release(&sb);
+		}
+	}
+}
+
+static int cmp_str(const void *x, const void *y)
+{
+	return strcmp(*(char *const *)x, *(char *const *)y);
+}
+
+/* "text\x01..." against "text": the text part only. */
+static int cmp_line(const char *tagged, const char *plain)
+{
+	size_t n = strcspn(tagged, "\x01"), m = strlen(plain);
+	int r = strncmp(tagged, plain, n < m ? n : m);
+
+	return r ? r : (n > m) - (n < m);
+}
+
+/*
+ * An extraction moves lines between the declared functions and adds a
+ * few (the new function's head, the call, a return); it loses none.
+ */
+static void check_declared_lines(struct ctx *c)
+{
+	struct strlist b = { 0 }, a = { 0 };
+	int i, j = 0, cmp;
+
+	if (!c->o->keep_lines || !c->o->declared.n)
+		return;
+	declared_lines(c->b, &c->o->declared, true, &b);
+	declared_lines(c->a, &c->o->declared, false, &a);
+	qsort(b.v, b.n, sizeof(*b.v), cmp_str);
+	qsort(a.v, a.n, sizeof(*a.v), cmp_str);
+	for (i = 0; i < b.n; i++) {
+		char *file, *line, *fn;
+
+		while (j < a.n && cmp_line(b.v[i], a.v[j]) > 0)
+			j++;
+		cmp = j < a.n ? cmp_line(b.v[i], a.v[j]) : 1;
+		if (!cmp) {
+			j++;
+			continue;
+		}
+		file = strchr(b.v[i], '\x01');
+		*file++ = '\0';
+		line = strchr(file, '\x01');
+		*line++ = '\0';
+		fn = strchr(line, '\x01');
+		*fn++ = '\0';
+		add_finding(&c->r->findings, "LINE_LOST", file, atoi(line), fn,
+			    "'%.60s' of func '%s' is in no declared function "
+			    "after", b.v[i], fn);
+	}
+	sl_free(&b);
+	sl_free(&a);
+}
+
 static void record_matches(struct ctx *c)
 {
 	int i;
@@ -1123,6 +1224,7 @@ void verify(struct side *before, struct side *after, struct verify_opts *o,
 	check_directive_comments(&c);
 	apply_declared(o, &r->findings);
 	check_declared_comments(&c);
+	check_declared_lines(&c);
 	record_matches(&c);
 	if (r->nmatches)
 		qsort(r->matches, r->nmatches, sizeof(*r->matches), cmp_match);

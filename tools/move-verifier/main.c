@@ -30,6 +30,8 @@ static const char usage_text[] =
 	"  --renames FILE      rename map, one 'old new' per line\n"
 	"  --declare FILE      entities a step may change, add or drop, one\n"
 	"                      'KIND NAME' or 'NAME' per line\n"
+	"  --keep-lines        the declared functions may move code between\n"
+	"                      them, never lose a line of it (an extraction)\n"
 	"  --no-detect-renames do not pair bodies that differ only in their name\n"
 	"  --compdb DIR        directory of compile_commands.json (kernel build)\n"
 	"  --workdir DIR       where revisions are extracted (default: a temp dir)\n"
@@ -59,7 +61,8 @@ static int usage_error(const char *msg)
 
 enum { OPT_TREE = 256, OPT_FROM, OPT_TO, OPT_BEFORE, OPT_AFTER, OPT_FILES,
        OPT_RENAMES, OPT_NODETECT, OPT_COMPDB, OPT_WORKDIR, OPT_MANIFEST,
-       OPT_ALL, OPT_FORMAT, OPT_IGNORE, OPT_LIST, OPT_DECLARE };
+       OPT_ALL, OPT_FORMAT, OPT_IGNORE, OPT_LIST, OPT_DECLARE,
+       OPT_KEEP_LINES };
 
 static const struct option long_opts[] = {
 	{ "tree", required_argument, NULL, OPT_TREE },
@@ -70,6 +73,7 @@ static const struct option long_opts[] = {
 	{ "files", required_argument, NULL, OPT_FILES },
 	{ "renames", required_argument, NULL, OPT_RENAMES },
 	{ "declare", required_argument, NULL, OPT_DECLARE },
+	{ "keep-lines", no_argument, NULL, OPT_KEEP_LINES },
 	{ "no-detect-renames", no_argument, NULL, OPT_NODETECT },
 	{ "compdb", required_argument, NULL, OPT_COMPDB },
 	{ "workdir", required_argument, NULL, OPT_WORKDIR },
@@ -218,6 +222,7 @@ static int parse_args(int argc, char **argv, struct options *op,
 		case OPT_FILES: sl_add(&op->globs, optarg); break;
 		case OPT_RENAMES: op->renames = optarg; break;
 		case OPT_DECLARE: op->declare = optarg; break;
+		case OPT_KEEP_LINES: vo->keep_lines = true; break;
 		case OPT_NODETECT: vo->detect_renames = false; break;
 		case OPT_COMPDB: op->fs.compdb = optarg; break;
 		case OPT_WORKDIR: op->workdir = optarg; break;

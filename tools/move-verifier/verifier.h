@@ -34,6 +34,7 @@ struct verify_opts {
 	int nrenames, alloc;
 	bool detect_renames;
 	struct strlist declared;	/* names a step may change or add */
+	bool keep_lines;		/* ...but lose no line of their code */
 	/* files left out because they did not change, for rename checks */
 	const char *after_root;
 	struct strlist unchanged;

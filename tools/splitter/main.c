@@ -8,6 +8,7 @@
  *   kmove-split unstatic FILE SELECTION
  *   kmove-split users NAMES FILE...
  *   kmove-split declare FILE NAMES
+ *   kmove-split extract --file FILE --function NAME --from TEXT ...
  *
  * Exit status: 0 done, 2 trouble (nothing is written then).
  */
@@ -27,11 +28,13 @@ static const struct cmd {
 	{ "unstatic", cmd_unstatic },
 	{ "users", cmd_users },
 	{ "declare", cmd_declare },
+	{ "extract", cmd_extract },
 	{ NULL, NULL },
 };
 
 static const char usage_text[] =
-	"usage: kmove-split (entities | plan | move | unstatic | users | declare) ARGS...\n"
+	"usage: kmove-split (entities | plan | move | unstatic | users | declare |\n"
+	"                    extract) ARGS...\n"
 	"\n"
 	"  entities FILE [--compdb DIR --rel PATH] [-- FLAGS]\n"
 	"                     list the top-level entities of FILE\n"
@@ -42,7 +45,10 @@ static const char usage_text[] =
 	"  unstatic FILE SEL  drop 'static' from the selected definitions\n"
 	"  users NAMES FILE...  which files refer to each name\n"
 	"  declare FILE NAMES   add static forward declarations where a static\n"
-	"                       function is used before its definition\n";
+	"                       function is used before its definition\n"
+	"  extract --file FILE --function NAME --from TEXT [--through TEXT]\n"
+	"          --new PROTOTYPE [--result VAR] [--after NAME]\n"
+	"                     cut statements into a new function, call it\n";
 
 int cmd_entities(int argc, char **argv)
 {

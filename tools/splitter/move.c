@@ -186,16 +186,26 @@ static void build_rest(const struct file_model *fm, const bool *cut,
 		pos = gap_end(fm, i);
 	}
 	add_range(out, fm, pos, fm->len);
+	/* the last entity gone: no blank line left at the end of the file */
+	while (out->len > 1 && out->buf[out->len - 1] == '\n' &&
+	       out->buf[out->len - 2] == '\n')
+		out->len--;
 }
 
-/* Insert `text` before a header's guard #endif, or append to a .c file. */
-static char *paste_into(const struct file_model *dst, const char *text)
+/*
+ * Insert `text` before the entity `before` defines, else before a
+ * header's guard #endif, else at the end of the file.
+ */
+static char *paste_into(const struct file_model *dst, const char *text,
+			int before)
 {
 	struct strbuf sb = { 0 };
 	unsigned at = dst->len;
 	size_t tl = strlen(text);
 
-	if (dst->guard >= 0 && dst->ent[dst->guard].endif >= 0)
+	if (before >= 0)
+		at = dst->ent[before].start;
+	else if (dst->guard >= 0 && dst->ent[dst->guard].endif >= 0)
 		at = dst->ent[dst->ent[dst->guard].endif].start;
 	add_range(&sb, dst, 0, at);
 	while (sb.len && sb.buf[sb.len - 1] == '\n')
@@ -239,7 +249,19 @@ static int select_entities(const struct file_model *fm,
 }
 
 static const char move_usage[] =
-	"usage: kmove-split move --from SRC (--to DST | --delete) --select FILE\n";
+	"usage: kmove-split move --from SRC (--to DST [--before NAME] | --delete)\n"
+	"                        --select FILE\n";
+
+/* The first entity of fm that defines name, or -1 after an error. */
+static int entity_named(const struct file_model *fm, const char *name)
+{
+	int i;
+
+	for (i = 0; i < fm->nent; i++)
+		if (fm->ent[i].kind != EK_COND && entity_defines(&fm->ent[i], name))
+			return i;
+	return error("'%s': nothing defines '%s'", fm->path, name);
+}
 
 int cmd_move(int argc, char **argv)
 {
@@ -248,9 +270,11 @@ int cmd_move(int argc, char **argv)
 		{ "to", required_argument, NULL, 't' },
 		{ "select", required_argument, NULL, 's' },
 		{ "delete", no_argument, NULL, 'd' },
+		{ "before", required_argument, NULL, 'b' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *from = NULL, *to = NULL, *selpath = NULL;
+	const char *from = NULL, *to = NULL, *selpath = NULL, *before = NULL;
+	int at = -1;
 	struct file_model src, dst;
 	struct strbuf paste = { 0 }, rest = { 0 };
 	struct strlist sel = { 0 };
@@ -264,6 +288,7 @@ int cmd_move(int argc, char **argv)
 		case 't': to = optarg; break;
 		case 's': selpath = optarg; break;
 		case 'd': del = true; break;
+		case 'b': before = optarg; break;
 		default:
 			fputs(move_usage, stderr);
 			return 2;
@@ -280,6 +305,10 @@ int cmd_move(int argc, char **argv)
 	memset(&dst, 0, sizeof(dst));
 	if (to && file_model_load(&dst, to, NULL))
 		goto out_free_src;
+	if (to && before && (at = entity_named(&dst, before)) < 0) {
+		file_model_free(&dst);
+		goto out_free_src;
+	}
 	cut = xcalloc(src.nent + 1, sizeof(bool));
 	if (select_entities(&src, &sel, cut) < 0)
 		goto out_free_cut;
@@ -287,7 +316,7 @@ int cmd_move(int argc, char **argv)
 	drop_empty_groups(&src, cut);
 	build_rest(&src, cut, &rest);
 	if (to) {
-		merged = paste_into(&dst, paste.buf ? paste.buf : "");
+		merged = paste_into(&dst, paste.buf ? paste.buf : "", at);
 		if (write_file_atomic(to, merged, strlen(merged)))
 			goto out_free_cut;
 	}

@@ -58,5 +58,6 @@ int cmd_entities(int argc, char **argv);
 int cmd_unstatic(int argc, char **argv);
 int cmd_users(int argc, char **argv);
 int cmd_declare(int argc, char **argv);
+int cmd_extract(int argc, char **argv);
 
 #endif

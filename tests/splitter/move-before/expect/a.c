@@ -1,0 +1,4 @@
+static int keep(void)
+{
+	return 1;
+}
