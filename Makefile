@@ -60,6 +60,7 @@ SPLIT_OBJS += source.o
 SPLIT_OBJS += plan.o
 SPLIT_OBJS += move.o
 SPLIT_OBJS += extract.o
+SPLIT_OBJS += leftovers.o
 
 LIB	:= $(addprefix $(OBJ)/lib/,$(LIB_OBJS))
 SPLIT	:= $(addprefix $(OBJ)/splitter/,$(SPLIT_OBJS))
@@ -79,7 +80,7 @@ deps:
 	$(Q)sh scripts/deps.sh
 
 all: deps tools
-	$(Q)$(KMOVE) series --out $(OUT) --series $(SERIES) \
+	$(Q)$(KMOVE) series --out $(OUT) --bin $(BIN) --series $(SERIES) \
 		--kversion $(KVERSION) --paging-tmpl $(PAGING_TMPL) \
 		--gates $(GATES) \
 		$(if $(KERNEL),--kernel $(KERNEL)) $(if $(BASE),--base $(BASE)) \

@@ -472,6 +472,27 @@ class ExtractSpecTest(unittest.TestCase):
         self.assertEqual(len(acts), 5)
         self.assertTrue(all(a.opts['to'] == 'shadow_mmu.c' for a in acts))
 
+    def test_unknown_function(self) -> None:
+        from kmove import extract, steps as ksteps
+        with tempfile.TemporaryDirectory() as tmp:
+            work = Path(tmp)
+            mmu = work / 'arch/x86/kvm/mmu'
+            mmu.mkdir(parents=True)
+            (mmu / 'mmu.c').write_text('int f(void)\n{\n\treturn 0;\n}\n')
+            (work / 'a.extract').write_text(
+                'extract nosuch\n\tfrom return 0;\n\tnew int g(void)\n')
+            ctx = ksteps.Context(work=work, out=work / 'out', bin=work,
+                                 project=work, manifest=work, compdb=work,
+                                 paging_tmpl='shadow', series=work)
+            ctx.step = {'n': '07', 'op': 'extract', 'arg': 'a.extract',
+                        'attrs': {}}
+            with self.assertRaises(Trouble) as err:
+                extract.extract(ctx)
+            self.assertIn('a.extract:1: 0 definitions of nosuch()',
+                          str(err.exception))
+            self.assertEqual((mmu / 'mmu.c').read_text(),
+                             'int f(void)\n{\n\treturn 0;\n}\n')
+
     def test_bad_lines(self) -> None:
         from kmove import extract
         cases = {

@@ -17,6 +17,13 @@
  *   - anything else is refused, as are a return, a break or continue
  *     out of the statements, and a goto across their boundary.
  *
+ * The result starts in the new function from its declaration's value, so
+ * it may not be used before the statements (nor elsewhere in a loop around
+ * them), and that initialiser may not call anything.  What the checks do
+ * not see is a result carried from one pass of a surrounding loop to the
+ * next inside the statements themselves; the step's author does (07's
+ * loop breaks right after them).
+ *
  * The new function is placed before the old one, so that it needs no
  * declaration, or after --after NAME; a following 'move' can carry it to
  * another file.
@@ -36,8 +43,9 @@ struct var {
 	unsigned off;			/* the declarator */
 	unsigned dstart, dend;		/* its declaration statement */
 	bool param;
-	bool ref_in, ref_out, ref_after, ref_loop, written;
-	bool moves;
+	bool ref_in, ref_out, ref_before, ref_after, ref_loop, written;
+	bool moves;			/* its declaration goes with them */
+	bool copied;			/* the result: declared in both */
 };
 
 struct ref {
@@ -258,6 +266,13 @@ static bool is_keyword(const struct file_model *fm, int i, const char *const *kw
 	return false;
 }
 
+/* The code token after k if it is s, else -1. */
+static int next_is(const struct file_model *fm, int k, const char *s)
+{
+	k = next_code(fm, k);
+	return tok_is(fm, k, s) ? k : -1;
+}
+
 /* The last token of the statement that starts at token i, or -1. */
 static int stmt_end(const struct file_model *fm, int i, int lim)
 {
@@ -271,8 +286,10 @@ static int stmt_end(const struct file_model *fm, int i, int lim)
 	if (tok_is(fm, i, "{"))
 		return closing(fm, i, lim);
 	if (is_keyword(fm, i, cond)) {
-		j = next_code(fm, i);
-		if (!tok_is(fm, j, "(") || (j = closing(fm, j, lim)) < 0)
+		j = next_is(fm, i, "(");
+		if (j >= 0)
+			j = closing(fm, j, lim);
+		if (j < 0)
 			return -1;
 		k = stmt_end(fm, next_code(fm, j), lim);
 		if (k >= 0 && tok_is(fm, i, "if") &&
@@ -282,11 +299,14 @@ static int stmt_end(const struct file_model *fm, int i, int lim)
 	}
 	if (tok_is(fm, i, "do")) {
 		k = stmt_end(fm, next_code(fm, i), lim);
-		if (k < 0 || !tok_is(fm, (k = next_code(fm, k)), "while") ||
-		    !tok_is(fm, (k = next_code(fm, k)), "(") ||
-		    (k = closing(fm, k, lim)) < 0 ||
-		    !tok_is(fm, (k = next_code(fm, k)), ";"))
-			return -1;
+		if (k >= 0)
+			k = next_is(fm, k, "while");
+		if (k >= 0)
+			k = next_is(fm, k, "(");
+		if (k >= 0)
+			k = closing(fm, k, lim);
+		if (k >= 0)
+			k = next_is(fm, k, ";");
 		return k;
 	}
 	for (j = i; j < lim; j = next_code(fm, j)) {
@@ -524,6 +544,8 @@ static void mark_refs(struct scan *sc, const struct region *rg)
 			continue;
 		}
 		v->ref_out = true;
+		if (off < rg->start)
+			v->ref_before = true;
 		if (off >= rg->end)
 			v->ref_after = true;
 		if (rg->loop_end && off >= rg->loop_start && off < rg->loop_end)
@@ -603,6 +625,19 @@ static int whole_lines(const struct file_model *fm, const struct var *v,
 	return 0;
 }
 
+/* Is there a call (a name and an opening parenthesis) in [from, to)? */
+static bool calls_in(const struct file_model *fm, unsigned from, unsigned to)
+{
+	int t;
+
+	for (t = 0; t < fm->ntok && fm->tok[t].start < to; t++)
+		if (fm->tok[t].start >= from && fm->tok[t].kind == TK_IDENT &&
+		    tok_is(fm, next_code(fm, t), "(") &&
+		    fm->tok[next_code(fm, t)].start < to)
+			return true;
+	return false;
+}
+
 static int shares_statement(const struct scan *sc, int i)
 {
 	int j;
@@ -643,6 +678,15 @@ static int classify(struct scan *sc, const struct region *rg,
 				return error("result '%s' must be a local of %s() "
 					     "that the statements assign",
 					     v->name, fn);
+			if (v->ref_before || v->ref_loop)
+				return error("result '%s' is used before the "
+					     "statements: its value would not "
+					     "reach %s()", v->name, np->name);
+			if (calls_in(sc->fm, v->dstart, v->dend))
+				return error("the declaration of result '%s' calls "
+					     "a function, which would then run "
+					     "twice", v->name);
+			v->copied = true;
 			continue;
 		}
 		if (!v->ref_in)
@@ -668,12 +712,13 @@ static int classify(struct scan *sc, const struct region *rg,
 			     "make it the result, or keep it local to them",
 			     v->name, np->name);
 	}
-	/* what a moved declaration's initialiser reads must be passed too */
+	/* what a moved or copied initialiser reads must be passed too */
 	for (i = 0; i < sc->nr; i++) {
 		const struct var *v = &sc->v[sc->r[i].var];
 
 		for (k = 0; k < sc->nv; k++)
-			if (sc->v[k].moves && sc->r[i].off >= sc->v[k].dstart &&
+			if ((sc->v[k].moves || sc->v[k].copied) &&
+			    sc->r[i].off >= sc->v[k].dstart &&
 			    sc->r[i].off < sc->v[k].dend &&
 			    !sl_has(&np->params, v->name))
 				return error("the declaration of '%s' reads '%s', "
@@ -799,9 +844,10 @@ static int add_reindented(struct strbuf *sb, const struct file_model *fm,
 		o = line_end(fm, l);
 		for (k = 0; k < drop && from + k < o && fm->buf[from + k] == '\t'; k++)
 			;
+		/* blank lines, and labels and directives in column 0 */
 		if (k < drop && fm->buf[from + k] != '\n' &&
 		    !(isalpha((unsigned char)fm->buf[from]) ||
-		      fm->buf[from] == '_'))
+		      fm->buf[from] == '_' || fm->buf[from] == '#'))
 			return error("line %u is indented less than the "
 				     "statements", l);
 		if (k < drop)
@@ -825,8 +871,7 @@ static int build_function(struct strbuf *sb, const struct scan *sc,
 	for (i = 0; i < sc->nv; i++) {
 		const struct var *v = &sc->v[i];
 
-		if (!v->moves && !(result && !strcmp(v->name, result) &&
-				   !in_region(rg, v->off)))
+		if (!v->moves && !v->copied)
 			continue;
 		if (whole_lines(fm, v, &a, &b))
 			return error("the declaration of '%s' is not a line of "

@@ -9,6 +9,7 @@
  *   kmove-split users NAMES FILE...
  *   kmove-split declare FILE NAMES
  *   kmove-split extract --file FILE --function NAME --from TEXT ...
+ *   kmove-split leftovers FILE OTHER
  *
  * Exit status: 0 done, 2 trouble (nothing is written then).
  */
@@ -29,12 +30,13 @@ static const struct cmd {
 	{ "users", cmd_users },
 	{ "declare", cmd_declare },
 	{ "extract", cmd_extract },
+	{ "leftovers", cmd_leftovers },
 	{ NULL, NULL },
 };
 
 static const char usage_text[] =
 	"usage: kmove-split (entities | plan | move | unstatic | users | declare |\n"
-	"                    extract) ARGS...\n"
+	"                    extract | leftovers) ARGS...\n"
 	"\n"
 	"  entities FILE [--compdb DIR --rel PATH] [-- FLAGS]\n"
 	"                     list the top-level entities of FILE\n"
@@ -48,7 +50,8 @@ static const char usage_text[] =
 	"                       function is used before its definition\n"
 	"  extract --file FILE --function NAME --from TEXT [--through TEXT]\n"
 	"          --new PROTOTYPE [--result VAR] [--after NAME]\n"
-	"                     cut statements into a new function, call it\n";
+	"                     cut statements into a new function, call it\n"
+	"  leftovers FILE OTHER  functions of FILE that look like OTHER's\n";
 
 int cmd_entities(int argc, char **argv)
 {

@@ -184,6 +184,16 @@ static void build_rest(const struct file_model *fm, const bool *cut,
 			continue;
 		add_range(out, fm, pos, fm->ent[i].start);
 		pos = gap_end(fm, i);
+		/*
+		 * Cut from between two kept neighbours (not directives), the
+		 * first of which it followed without a blank line: the blank
+		 * lines after it stay, they part the first from the second.
+		 */
+		if (i > 0 && i + 1 < fm->nent && !cut[i - 1] && !cut[i + 1] &&
+		    fm->ent[i - 1].kind != EK_COND &&
+		    fm->ent[i + 1].kind != EK_COND &&
+		    fm->ent[i - 1].end == fm->ent[i].start)
+			pos = fm->ent[i].end;
 	}
 	add_range(out, fm, pos, fm->len);
 	/* the last entity gone: no blank line left at the end of the file */

@@ -323,8 +323,8 @@ struct vote {
 };
 
 /* The Shadow MMU marks among the identifiers of e, struct members included. */
-static void find_marks(const struct file_model *fm, const struct entity *e,
-		       struct strlist *marks)
+void find_marks(const struct file_model *fm, const struct entity *e,
+		struct strlist *marks)
 {
 	int t, m;
 

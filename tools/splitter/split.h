@@ -52,7 +52,12 @@ char *make_prototype(const struct file_model *fm, const struct entity *e,
 /* "extern T name;" for a variable definition. */
 char *make_extern(const struct file_model *fm, const struct entity *e);
 
+/* The Shadow MMU data among the identifiers of e (rmap, pte_list, ...). */
+void find_marks(const struct file_model *fm, const struct entity *e,
+		struct strlist *marks);
+
 int cmd_plan(int argc, char **argv);
+int cmd_leftovers(int argc, char **argv);
 int cmd_move(int argc, char **argv);
 int cmd_entities(int argc, char **argv);
 int cmd_unstatic(int argc, char **argv);

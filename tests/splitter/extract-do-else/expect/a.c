@@ -1,0 +1,23 @@
+int g(int);
+int h(int n)
+{
+	int x = 0;
+
+	do {
+		x += g(n);
+	} while (x < n);
+	if (x)
+		x = 1;
+	else
+		x = 2;
+
+	return x;
+}
+
+int f(int n)
+{
+	int x = 0;
+
+	x = h(n);
+	return x;
+}

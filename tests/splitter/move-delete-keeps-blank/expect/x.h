@@ -1,0 +1,11 @@
+#ifndef X_H
+#define X_H
+
+int a(void);
+
+static inline int c(void)
+{
+	return 0;
+}
+
+#endif
