@@ -24,7 +24,8 @@ r = json.load(open(f'{it}/report.json'))
 bad = []
 steps = r['steps']
 ran = [s['n'] for s in steps]
-for n in ('01', '02', '03', '04', '05', '06', '08', '10', '14'):
+for n in ('01', '02', '03', '04', '05', '06', '07', '08', '10', '11', '12',
+          '14'):
     if n not in ran:
         bad.append(f'step {n} did not run')
 for s in steps:
@@ -37,6 +38,11 @@ for s in steps:
             bad.append(f'step {s["n"]}: gate {name} failed')
     if s['exports']['status'] != 'clean':
         bad.append(f'step {s["n"]}: export-checker {s["exports"]["status"]}')
+    if s['op'] == 'extract' and '--keep-lines' not in s.get('verify_args', []):
+        bad.append(f'step {s["n"]} was not verified with --keep-lines')
+if not any('gfn_to_rmap() static again' in i
+           for s in steps if s['n'] == '12' for i in s['items']):
+    bad.append('step 12 did not make gfn_to_rmap() static again')
 notes = r['notes']
 def has(prefix):
     return any(n.startswith(prefix) for n in notes)
