@@ -431,6 +431,8 @@ static int find_region(const struct file_model *fm, const struct entity *e,
 		return -1;
 	c = fm->tok[s].kind == TK_COMMENT ? next_code(fm, s) : s;
 	end = stmt_end(fm, c, close);
+	if (end < 0)
+		return error("%s(): no whole statement starts at '%s'", fn, from);
 	if (through) {
 		t = find_line(fm, end + 1, close, through, fn, "--through");
 		if (t < 0)
@@ -653,6 +655,12 @@ static int classify(struct scan *sc, const struct region *rg,
 {
 	int i, k;
 
+	for (i = 0; result && i < sc->nv; i++)
+		if (!strcmp(sc->v[i].name, result) && sc->v[i].off < rg->start)
+			break;
+	if (result && i == sc->nv)
+		return error("result '%s' is not a local of %s() declared before "
+			     "the statements", result, fn);
 	for (k = 0; k < np->params.n; k++) {
 		for (i = 0; i < sc->nv; i++)
 			if (!strcmp(sc->v[i].name, np->params.v[k]) &&
