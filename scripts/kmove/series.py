@@ -13,6 +13,7 @@ import collections
 import hashlib
 import json
 import os
+import re
 import shlex
 import sys
 import textwrap
@@ -168,7 +169,8 @@ def _items_text(items: List[str]) -> str:
                                    break_on_hyphens=False) for i in items)
 
 
-def _cover_letter(out: Path, steps: List[dict], cmd: str, b) -> None:
+def _cover_letter(out: Path, steps: List[dict], cmd: str, b,
+                  notes: List[str]) -> None:
     covers = sorted((out / 'series').glob('0000-*.patch'))
     if not covers:
         return
@@ -188,12 +190,19 @@ def _cover_letter(out: Path, steps: List[dict], cmd: str, b) -> None:
         lines += ['Moved by the series, by kind (out/manifest.txt lists each '
                   'entity):', '  ' + ', '.join(f'{n} {k}' for k, n in
                                             sorted(moved.items())), '']
-    for s in steps:
+    for i, s in enumerate(steps, 1):
         v = s.get('verify', {})
-        lines.append(f'  {s["n"]} {s["subject"]}')
-        lines.append(f'     build: {"ok" if s["build"]["ok"] else "FAILED"}, '
+        lines.append(f'  {i:02d}/{len(steps):02d} {s["subject"]}')
+        lines.append(f'     step {s["n"]} ({s["op"]}): build '
+                     f'{"ok" if s["build"]["ok"] else "FAILED"}, '
                      f'new W=1 warnings: {len(s["build"]["new_warnings"])}, '
                      f'verify: {v.get("status")}')
+    skipped = [n for n in notes if re.match(r'step \d+ skipped: ', n)]
+    if skipped:
+        lines += ['', 'Steps of the series definition not needed on this base:']
+        for n in skipped:
+            lines += textwrap.wrap(n, 72, initial_indent='  ',
+                                   subsequent_indent='    ')
     lines += ['', 'Regenerate with:', f'  {cmd}', '']
     text = text.replace('*** SUBJECT HERE ***',
                         'KVM: x86/MMU: Formalize the Shadow MMU')
@@ -442,7 +451,7 @@ def run_series(args: argparse.Namespace) -> int:
             (('KERNEL', args.kernel), ('BASE', args.base or (b.commit if args.kernel else None)),
              ('KVERSION', None if args.kernel else args.kversion),
              ('PAGING_TMPL', args.paging_tmpl)) if v)
-        _cover_letter(out, done, cmd, b)
+        _cover_letter(out, done, cmd, b, ctx.notes)
     if 'checkpatch' in use:
         with timer.stage('checkpatch'):
             patches = sorted(p for p in (out / 'series').glob('*.patch')

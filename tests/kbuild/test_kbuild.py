@@ -512,6 +512,33 @@ class ExtractSpecTest(unittest.TestCase):
                 self.assertIn(want, str(err.exception), text)
 
 
+class CoverLetterTest(unittest.TestCase):
+    """series._cover_letter(): patch numbers with their step, and the steps
+    the base did not need, with the reason."""
+
+    def test_numbers_and_skips(self) -> None:
+        from kmove import series
+        with tempfile.TemporaryDirectory() as tmp:
+            out = Path(tmp)
+            (out / 'series').mkdir()
+            cover = out / 'series' / '0000-cover-letter.patch'
+            cover.write_text('Subject: *** SUBJECT HERE ***\n\n*** BLURB HERE ***\n')
+            step = {'build': {'ok': True, 'new_warnings': []},
+                    'verify': {'status': 'clean'}}
+            steps = [dict(step, n='08', op='rename', subject='A'),
+                     dict(step, n='10', op='rename', subject='B')]
+
+            class Base:
+                commit, version = 'abc', '6.1'
+            series._cover_letter(out, steps, 'make', Base,
+                                 ['step 09 skipped: already upstream',
+                                  'stale rename entry: x'])
+            text = cover.read_text()
+        self.assertIn('  02/02 B\n     step 10 (rename): build ok', text)
+        self.assertIn('  step 09 skipped: already upstream', text)
+        self.assertNotIn('stale rename entry', text)
+
+
 if __name__ == '__main__':
     set_quiet(True)
     unittest.main()
