@@ -1061,8 +1061,9 @@ static void check_declared_comments(struct ctx *c)
 
 /*
  * The code lines of the declared function definitions of one side, each
- * as its tokens joined by one space (indentation and spacing aside), with
- * 'static' left out: linkage is checked on its own.  With `tag`, each line
+ * as its tokens joined by one space (indentation and spacing aside, in
+ * comments too), with the 'static' of the head left out: linkage is
+ * checked on its own.  With `tag`, each line
  * is followed by "\x01FILE\x01LINE\x01FUNCTION", to say where it was.
  */
 static void declared_lines(const struct side *s, const struct strlist *names,
@@ -1078,6 +1079,7 @@ static void declared_lines(const struct side *s, const struct strlist *names,
 		for (e = 0; e < fm->nent; e++) {
 			const struct entity *en = &fm->ent[e];
 			struct strbuf sb = { 0 };
+			bool body = false;
 
 			if (en->kind != EK_FUNC || !en->name ||
 			    !sl_has(names, en->name))
@@ -1086,10 +1088,15 @@ static void declared_lines(const struct side *s, const struct strlist *names,
 				unsigned len;
 				const char *txt = tok_text(fm, t, &len);
 
-				if (!tok_is(fm, t, "static")) {
+				body |= tok_is(fm, t, "{");
+				if (body || !tok_is(fm, t, "static")) {
 					if (sb.len)
 						sb_addc(&sb, ' ');
-					sb_add(&sb, txt, len);
+					/* a comment re-indented with its code */
+					if (fm->tok[t].kind == TK_COMMENT)
+						add_normalised(&sb, txt, len);
+					else
+						sb_add(&sb, txt, len);
 				}
 				if (t + 1 < en->tok + en->ntok &&
 				    fm->tok[t + 1].line == fm->tok[t].line)
@@ -1133,8 +1140,10 @@ static void check_declared_lines(struct ctx *c)
 		return;
 	declared_lines(c->b, &c->o->declared, true, &b);
 	declared_lines(c->a, &c->o->declared, false, &a);
-	qsort(b.v, b.n, sizeof(*b.v), cmp_str);
-	qsort(a.v, a.n, sizeof(*a.v), cmp_str);
+	if (b.n)
+		qsort(b.v, b.n, sizeof(*b.v), cmp_str);
+	if (a.n)
+		qsort(a.v, a.n, sizeof(*a.v), cmp_str);
 	for (i = 0; i < b.n; i++) {
 		char *file, *line, *fn;
 

@@ -43,7 +43,9 @@ struct var {
 	unsigned off;			/* the declarator */
 	unsigned dstart, dend;		/* its declaration statement */
 	bool param;
+	char *type;			/* as the compiler spells it */
 	bool ref_in, ref_out, ref_before, ref_after, ref_loop, written;
+	bool written_out;		/* assigned outside the statements */
 	bool moves;			/* its declaration goes with them */
 	bool copied;			/* the result: declared in both */
 };
@@ -51,6 +53,7 @@ struct var {
 struct ref {
 	int var;
 	unsigned off;
+	bool macro_arg;			/* written as an argument of a macro */
 };
 
 /* Statements that matter for control flow. */
@@ -82,7 +85,9 @@ struct region {
 struct proto {
 	char *head;			/* as given, whitespace collapsed */
 	char *name;
+	char *ret;			/* the return type */
 	struct strlist params;
+	struct strlist ptypes;		/* their types */
 	bool is_static;
 };
 
@@ -114,6 +119,15 @@ static char *spelling(CXCursor c)
 	return r;
 }
 
+static char *type_spelling(CXType t)
+{
+	CXString s = clang_getTypeSpelling(t);
+	char *r = xstrdup(clang_getCString(s));
+
+	clang_disposeString(s);
+	return r;
+}
+
 static void add_var(struct scan *sc, CXCursor c, CXCursor parent)
 {
 	CXSourceRange ext = clang_getCursorExtent(
@@ -130,6 +144,7 @@ static void add_var(struct scan *sc, CXCursor c, CXCursor parent)
 	v->name = spelling(c);
 	v->off = off;
 	v->param = clang_getCursorKind(c) == CXCursor_ParmDecl;
+	v->type = type_spelling(clang_getCursorType(c));
 	file_off(clang_getRangeStart(ext), sc->file, &v->dstart);
 	file_off(clang_getRangeEnd(ext), sc->file, &v->dend);
 }
@@ -177,11 +192,16 @@ static enum CXChildVisitResult visit(CXCursor c, CXCursor parent,
 	case CXCursor_DeclRefExpr:
 		i = var_of(sc, clang_getCursorReferenced(c));
 		if (i >= 0) {
+			CXSourceLocation loc = clang_getCursorLocation(c);
+			unsigned exp;
+
 			ALLOC_GROW(sc->r, sc->nr + 1, sc->ar);
 			sc->r[sc->nr].var = i;
-			if (file_off(clang_getCursorLocation(c), sc->file,
-				     &sc->r[sc->nr].off))
+			clang_getExpansionLocation(loc, NULL, NULL, NULL, &exp);
+			if (file_off(loc, sc->file, &sc->r[sc->nr].off)) {
+				sc->r[sc->nr].macro_arg = exp != sc->r[sc->nr].off;
 				sc->nr++;
+			}
 		}
 		break;
 	case CXCursor_ForStmt:
@@ -273,6 +293,15 @@ static int next_is(const struct file_model *fm, int k, const char *s)
 	return tok_is(fm, k, s) ? k : -1;
 }
 
+/* The token after the labels (name and colon) that start at token i. */
+static int skip_labels(const struct file_model *fm, int i)
+{
+	while (i < fm->ntok && fm->tok[i].kind == TK_IDENT &&
+	       tok_is(fm, next_code(fm, i), ":"))
+		i = next_code(fm, next_code(fm, i));
+	return i;
+}
+
 /* The last token of the statement that starts at token i, or -1. */
 static int stmt_end(const struct file_model *fm, int i, int lim)
 {
@@ -281,8 +310,7 @@ static int stmt_end(const struct file_model *fm, int i, int lim)
 
 	if (i >= lim)
 		return -1;
-	while (fm->tok[i].kind == TK_IDENT && tok_is(fm, next_code(fm, i), ":"))
-		i = next_code(fm, next_code(fm, i));
+	i = skip_labels(fm, i);
 	if (tok_is(fm, i, "{"))
 		return closing(fm, i, lim);
 	if (is_keyword(fm, i, cond)) {
@@ -328,19 +356,6 @@ static int stmt_end(const struct file_model *fm, int i, int lim)
 		j = k;
 	}
 	return -1;
-}
-
-/* Brace depth of token i inside the body that opens at token open. */
-static int depth_at(const struct file_model *fm, int open, int i)
-{
-	int d = 0, t;
-
-	for (t = open; t < i; t = next_code(fm, t))
-		if (tok_is(fm, t, "{"))
-			d++;
-		else if (tok_is(fm, t, "}"))
-			d--;
-	return d;
 }
 
 static void collapse(struct strbuf *sb, const char *s, size_t n)
@@ -414,11 +429,85 @@ static unsigned leading_tabs(const struct file_model *fm, unsigned line)
 	return n;
 }
 
+/* Is token t on a preprocessor directive line? */
+static bool on_directive(const struct file_model *fm, int t)
+{
+	while (t > 0 && !fm->tok[t].bol)
+		t--;
+	return tok_is(fm, t, "#");
+}
+
+/* Does a statement start at code token c: after ';', '{', '}' or a label? */
+static bool starts_statement(const struct file_model *fm, int open, int c)
+{
+	int p = c - 1;
+
+	while (p > open && (fm->tok[p].kind == TK_COMMENT || on_directive(fm, p)))
+		p--;
+	return p == open || tok_is(fm, p, ";") || tok_is(fm, p, "{") ||
+	       tok_is(fm, p, "}") || tok_is(fm, p, ":");
+}
+
+/*
+ * The statement on the line --through names, reached from the one after
+ * `end` by whole statements of the same block: its last token, or -1.
+ */
+static int walk_through(const struct file_model *fm, int end, int close,
+			const char *fn, const char *from, const char *through)
+{
+	int t, k;
+
+	t = find_line(fm, end + 1, close, through, fn, "--through");
+	if (t < 0)
+		return -1;
+	if (fm->tok[t].kind == TK_COMMENT)
+		t = next_code(fm, t);
+	for (k = next_code(fm, end); k < t && k < close; k = next_code(fm, end)) {
+		if (skip_labels(fm, k) == t) {
+			k = t;
+			break;
+		}
+		end = stmt_end(fm, k, close);
+		if (end < 0)
+			break;
+	}
+	if (k != t)
+		return error("--through '%s' is not a statement after --from "
+			     "'%s' in the same block", through, from);
+	return stmt_end(fm, t, close);
+}
+
+/* The statements must be whole lines: no comment crosses their edges. */
+static int check_edges(const struct file_model *fm, int s, int end,
+		       const char *fn)
+{
+	unsigned l1 = fm->tok[s].line, l2 = fm->tok[end].line;
+	int t;
+
+	if (s > 0 && fm->tok[s - 1].end > line_start(fm, l1))
+		return error("%s(): a comment runs into line %u, where the "
+			     "statements start", fn, l1);
+	if (end + 1 < fm->ntok && fm->tok[end + 1].line == l2 &&
+	    fm->tok[end + 1].end > line_end(fm, l2))
+		return error("%s(): a comment runs on past line %u, where the "
+			     "statements end", fn, l2);
+	t = next_code(fm, end);
+	if (t < fm->ntok && fm->tok[t].line == l2)
+		return error("%s(): the statements end in the middle of line %u",
+			     fn, l2);
+	for (t = s; t <= end; t++)
+		if (fm->tok[t].bol && tok_is(fm, t, "#"))
+			return error("%s(): line %u is a preprocessor directive: "
+				     "extract moves no #if structure", fn,
+				     fm->tok[t].line);
+	return 0;
+}
+
 static int find_region(const struct file_model *fm, const struct entity *e,
 		       const char *fn, const char *from, const char *through,
 		       struct region *rg)
 {
-	int open, close, s, c, t, end;
+	int open, close, s, c, end;
 
 	for (open = e->tok; open < e->tok + e->ntok; open++)
 		if (tok_is(fm, open, "{"))
@@ -431,23 +520,12 @@ static int find_region(const struct file_model *fm, const struct entity *e,
 		return -1;
 	c = fm->tok[s].kind == TK_COMMENT ? next_code(fm, s) : s;
 	end = stmt_end(fm, c, close);
-	if (end < 0)
+	if (end < 0 || !starts_statement(fm, open, c))
 		return error("%s(): no whole statement starts at '%s'", fn, from);
-	if (through) {
-		t = find_line(fm, end + 1, close, through, fn, "--through");
-		if (t < 0)
-			return -1;
-		if (depth_at(fm, open, t) != depth_at(fm, open, c))
-			return error("--through '%s' is not a statement beside "
-				     "--from '%s'", through, from);
-		end = stmt_end(fm, t, close);
-	}
-	if (end < 0)
-		return error("%s(): no whole statement starts at '%s'", fn, from);
-	t = next_code(fm, end);
-	if (t < close && fm->tok[t].line == fm->tok[end].line)
-		return error("%s(): the statements end in the middle of line %u",
-			     fn, fm->tok[end].line);
+	if (through)
+		end = walk_through(fm, end, close, fn, from, through);
+	if (end < 0 || check_edges(fm, s, end, fn))
+		return -1;
 	rg->first = fm->tok[s].line;
 	rg->last = fm->tok[end].line;
 	rg->start = line_start(fm, rg->first);
@@ -495,6 +573,9 @@ static bool is_write(const struct file_model *fm, unsigned off)
 		return true;	/* cannot tell: assume the worst */
 	if (is_keyword(fm, next_code(fm, t), after))
 		return true;
+	/* a member or an element of the variable itself: assume written */
+	if (tok_is(fm, next_code(fm, t), ".") || tok_is(fm, next_code(fm, t), "["))
+		return true;
 	for (p = t - 1; p >= 0 && fm->tok[p].kind == TK_COMMENT; p--)
 		;
 	if (p < 0)
@@ -507,10 +588,28 @@ static bool is_write(const struct file_model *fm, unsigned off)
 
 		while (q >= 0 && fm->tok[q].kind == TK_COMMENT)
 			q--;
+		/* after ')' it may be a cast: (unsigned long *)&x */
 		return q < 0 || (fm->tok[q].kind == TK_PUNCT &&
-				 !tok_is(fm, q, ")") && !tok_is(fm, q, "]"));
+				 !tok_is(fm, q, "]"));
 	}
 	return false;
+}
+
+/*
+ * Is the variable at off a whole argument of a macro, which may assign it
+ * (swap(a, b), list_for_each_entry(pos, ...))?
+ */
+static bool whole_argument(const struct file_model *fm, unsigned off)
+{
+	int t = tok_at(fm, off), p;
+
+	if (t < 0)
+		return true;
+	for (p = t - 1; p >= 0 && fm->tok[p].kind == TK_COMMENT; p--)
+		;
+	return p >= 0 && (tok_is(fm, p, "(") || tok_is(fm, p, ",")) &&
+	       (tok_is(fm, next_code(fm, t), ",") ||
+		tok_is(fm, next_code(fm, t), ")"));
 }
 
 static void innermost_loop(const struct scan *sc, struct region *rg)
@@ -541,11 +640,15 @@ static void mark_refs(struct scan *sc, const struct region *rg)
 
 		if (in_region(rg, off)) {
 			v->ref_in = true;
-			if (is_write(sc->fm, off))
+			if (is_write(sc->fm, off) ||
+			    (sc->r[i].macro_arg && whole_argument(sc->fm, off)))
 				v->written = true;
 			continue;
 		}
 		v->ref_out = true;
+		if (is_write(sc->fm, off) ||
+		    (sc->r[i].macro_arg && whole_argument(sc->fm, off)))
+			v->written_out = true;
 		if (off < rg->start)
 			v->ref_before = true;
 		if (off >= rg->end)
@@ -650,6 +753,63 @@ static int shares_statement(const struct scan *sc, int i)
 	return 0;
 }
 
+/*
+ * A type as text, for comparison: one blank between words, none around
+ * '*', qualifiers of the function ('static', 'inline') left out.
+ */
+static char *type_text(const char *from, const char *to)
+{
+	static const char *const drop[] = {
+		"static", "inline", "__always_inline", "noinline", NULL,
+	};
+	struct strbuf sb = { 0 };
+	const char *p = from, *w;
+	int k;
+
+	while (p < to) {
+		if (*p == ' ') {
+			p++;
+			continue;
+		}
+		for (w = p; w < to && (isalnum((unsigned char)*w) || *w == '_'); w++)
+			;
+		if (w == p)
+			w = p + 1;
+		for (k = 0; drop[k]; k++)
+			if ((size_t)(w - p) == strlen(drop[k]) &&
+			    !strncmp(p, drop[k], w - p))
+				break;
+		if (!drop[k]) {
+			if (sb.len && sb.buf[sb.len - 1] != '*' && *p != '*' &&
+			    *p != '[')
+				sb_addc(&sb, ' ');
+			sb_add(&sb, p, w - p);
+		}
+		p = w;
+	}
+	return sb_detach(&sb);
+}
+
+static char *return_type(const char *head, const char *name)
+{
+	return type_text(head, name);
+}
+
+static bool same_type(const char *compiler, const char *given)
+{
+	char *a = type_text(compiler, compiler + strlen(compiler));
+	bool same = !strcmp(a, given);
+
+	free(a);
+	return same;
+}
+
+/* Is v declared outside the loop the statements are in? */
+static bool outside_loop(const struct region *rg, const struct var *v)
+{
+	return rg->loop_end && v->off < rg->loop_start;
+}
+
 static int classify(struct scan *sc, const struct region *rg,
 		    const struct proto *np, const char *result, const char *fn)
 {
@@ -661,6 +821,12 @@ static int classify(struct scan *sc, const struct region *rg,
 	if (result && i == sc->nv)
 		return error("result '%s' is not a local of %s() declared before "
 			     "the statements", result, fn);
+	if (result && !same_type(sc->v[i].type, np->ret))
+		return error("%s() returns '%s', but result '%s' is '%s'",
+			     np->name, np->ret, result, sc->v[i].type);
+	if (!result && strcmp(np->ret, "void"))
+		return error("%s() returns '%s': name the --result it returns",
+			     np->name, np->ret);
 	for (k = 0; k < np->params.n; k++) {
 		for (i = 0; i < sc->nv; i++)
 			if (!strcmp(sc->v[i].name, np->params.v[k]) &&
@@ -670,6 +836,11 @@ static int classify(struct scan *sc, const struct region *rg,
 			return error("parameter '%s' of %s() is not a variable "
 				     "of %s() before the statements",
 				     np->params.v[k], np->name, fn);
+		if (same_type(sc->v[i].type, np->ptypes.v[k]))
+			continue;
+		return error("parameter '%s' of %s() is '%s', but '%s' of %s() "
+			     "is '%s'", np->params.v[k], np->name,
+			     np->ptypes.v[k], sc->v[i].name, fn, sc->v[i].type);
 	}
 	for (i = 0; i < sc->nv; i++) {
 		struct var *v = &sc->v[i];
@@ -700,7 +871,8 @@ static int classify(struct scan *sc, const struct region *rg,
 		if (!v->ref_in)
 			continue;
 		if (sl_has(&np->params, v->name)) {
-			if (v->written && (v->ref_after || v->ref_loop))
+			if (v->written && (v->ref_after || v->ref_loop ||
+					   outside_loop(rg, v)))
 				return error("'%s' is assigned in the statements "
 					     "and used after them: make it the "
 					     "result", v->name);
@@ -708,6 +880,12 @@ static int classify(struct scan *sc, const struct region *rg,
 		}
 		if (!v->param && !v->ref_out) {
 			unsigned a, b;
+
+			if (outside_loop(rg, v))
+				return error("'%s' is declared outside the loop "
+					     "around the statements: in %s() it "
+					     "would start again on every pass",
+					     v->name, np->name);
 
 			if (shares_statement(sc, i) || whole_lines(sc->fm, v, &a, &b))
 				return error("'%s' moves with the statements but "
@@ -728,9 +906,10 @@ static int classify(struct scan *sc, const struct region *rg,
 			if ((sc->v[k].moves || sc->v[k].copied) &&
 			    sc->r[i].off >= sc->v[k].dstart &&
 			    sc->r[i].off < sc->v[k].dend &&
-			    !sl_has(&np->params, v->name))
+			    (!sl_has(&np->params, v->name) || v->written_out))
 				return error("the declaration of '%s' reads '%s', "
-					     "which is not a parameter of %s()",
+					     "which is not a parameter of %s() or "
+					     "changes before the call",
 					     sc->v[k].name, v->name, np->name);
 	}
 	return 0;
@@ -758,6 +937,7 @@ static int parse_proto(const char *text, struct proto *np)
 		return error("--new '%s' is not 'TYPE NAME(PARAMS)'", text);
 	np->name = xstrndup(p, q - p);
 	np->is_static = !strncmp(np->head, "static ", 7);
+	np->ret = return_type(np->head, p);
 	for (arg = p = open + 1; *p; p++) {
 		if (*p == '(')
 			depth++;
@@ -768,11 +948,17 @@ static int parse_proto(const char *text, struct proto *np)
 			for (open = q; open > arg && (isalnum((unsigned char)open[-1]) ||
 						       open[-1] == '_'); open--)
 				;
-			if (q - open && !(q - open == 4 && !strncmp(open, "void", 4)))
-				sl_add(&np->params, xstrndup(open, q - open));
+			if (q - open && !(q - open == 4 && !strncmp(open, "void", 4))) {
+				sl_add_nodup(&np->params, xstrndup(open, q - open));
+				sl_add_nodup(&np->ptypes, type_text(arg, open));
+			}
 			arg = p + 1;
-			if (*p == ')')
+			if (*p == ')') {
+				if (p[1])
+					return error("--new '%s': nothing may "
+						     "follow the parameters", text);
 				break;
+			}
 		} else if (*p == ')') {
 			depth--;
 		}
@@ -1024,16 +1210,17 @@ static const struct entity *function_entity(const struct file_model *fm,
 	int i;
 
 	for (i = 0; i < fm->nent; i++)
-		if (fm->ent[i].kind == EK_FUNC && fm->ent[i].name &&
-		    !strcmp(fm->ent[i].name, name))
+		if (fm->ent[i].kind == EK_FUNC && fm->ent[i].active &&
+		    fm->ent[i].name && !strcmp(fm->ent[i].name, name))
 			return &fm->ent[i];
 	return NULL;
 }
 
 static int scan_function(struct scan *sc, CXTranslationUnit tu,
-			 const struct extract_args *a)
+			 const struct extract_args *a, const struct entity *e)
 {
 	struct find_fn ff = { a->fn, NULL, clang_getNullCursor(), 0 };
+	unsigned off;
 
 	sc->file = clang_getFile(tu, a->file);
 	ff.file = sc->file;
@@ -1042,6 +1229,11 @@ static int scan_function(struct scan *sc, CXTranslationUnit tu,
 	clang_visitChildren(clang_getTranslationUnitCursor(tu), find_function, &ff);
 	if (ff.n != 1)
 		return error("'%s': %d definitions of %s()", a->file, ff.n, a->fn);
+	/* the AST and the token model must speak of the same definition */
+	if (!file_off(clang_getCursorLocation(ff.found), sc->file, &off) ||
+	    off < e->start || off >= e->end)
+		return error("'%s': the definition of %s() the compiler sees is "
+			     "not the one at line %u", a->file, a->fn, e->line);
 	clang_visitChildren(ff.found, visit, sc);
 	return 0;
 }
@@ -1095,7 +1287,7 @@ static int do_extract(const struct extract_args *a, CXTranslationUnit tu)
 		goto out_fm;
 	}
 	if (find_region(&fm, e, a->fn, a->from, a->through, &rg) ||
-	    scan_function(&sc, tu, a))
+	    scan_function(&sc, tu, a, e))
 		goto out_scan;
 	innermost_loop(&sc, &rg);
 	mark_refs(&sc, &rg);
@@ -1128,8 +1320,10 @@ out_scan:
 	free(ct);
 	sb_release(&fn);
 	sb_release(&call);
-	for (i = 0; i < sc.nv; i++)
+	for (i = 0; i < sc.nv; i++) {
 		free(sc.v[i].name);
+		free(sc.v[i].type);
+	}
 	for (i = 0; i < sc.nc; i++)
 		free(sc.c[i].label);
 	free(sc.v);
@@ -1140,7 +1334,9 @@ out_fm:
 out_proto:
 	free(np.head);
 	free(np.name);
+	free(np.ret);
 	sl_free(&np.params);
+	sl_free(&np.ptypes);
 	return ret;
 }
 

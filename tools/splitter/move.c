@@ -177,23 +177,27 @@ static void build_rest(const struct file_model *fm, const bool *cut,
 		       struct strbuf *out)
 {
 	unsigned pos = 0;
-	int i;
+	int i, j;
 
 	for (i = 0; i < fm->nent; i++) {
 		if (!cut[i])
 			continue;
+		for (j = i; j + 1 < fm->nent && cut[j + 1]; j++)
+			;
 		add_range(out, fm, pos, fm->ent[i].start);
-		pos = gap_end(fm, i);
+		pos = gap_end(fm, j);
 		/*
-		 * Cut from between two kept neighbours (not directives), the
-		 * first of which it followed without a blank line: the blank
-		 * lines after it stay, they part the first from the second.
+		 * A run cut from between two kept neighbours (not directives),
+		 * the first of which it followed without a blank line: the
+		 * blank lines after it stay, they part the first from the
+		 * second.
 		 */
-		if (i > 0 && i + 1 < fm->nent && !cut[i - 1] && !cut[i + 1] &&
+		if (i > 0 && j + 1 < fm->nent &&
 		    fm->ent[i - 1].kind != EK_COND &&
-		    fm->ent[i + 1].kind != EK_COND &&
+		    fm->ent[j + 1].kind != EK_COND &&
 		    fm->ent[i - 1].end == fm->ent[i].start)
-			pos = fm->ent[i].end;
+			pos = fm->ent[j].end;
+		i = j;
 	}
 	add_range(out, fm, pos, fm->len);
 	/* the last entity gone: no blank line left at the end of the file */
@@ -262,15 +266,33 @@ static const char move_usage[] =
 	"usage: kmove-split move --from SRC (--to DST [--before NAME] | --delete)\n"
 	"                        --select FILE\n";
 
-/* The first entity of fm that defines name, or -1 after an error. */
+/*
+ * The definition of name in fm (a function's, else the first entity that
+ * defines it), or -1 after an error: also when it sits inside an #if,
+ * where what is pasted before it would land.
+ */
 static int entity_named(const struct file_model *fm, const char *name)
 {
-	int i;
+	int i, hit = -1;
 
-	for (i = 0; i < fm->nent; i++)
-		if (fm->ent[i].kind != EK_COND && entity_defines(&fm->ent[i], name))
-			return i;
-	return error("'%s': nothing defines '%s'", fm->path, name);
+	for (i = 0; i < fm->nent; i++) {
+		const struct entity *e = &fm->ent[i];
+
+		if (e->kind == EK_COND || !entity_defines(e, name))
+			continue;
+		if (e->kind == EK_FUNC) {
+			hit = i;
+			break;
+		}
+		if (hit < 0)
+			hit = i;
+	}
+	if (hit < 0)
+		return error("'%s': nothing defines '%s'", fm->path, name);
+	if (fm->ent[hit].cond >= 0 && fm->ent[hit].cond != fm->guard)
+		return error("'%s': '%s' is inside #if, paste before something "
+			     "else", fm->path, name);
+	return hit;
 }
 
 int cmd_move(int argc, char **argv)
@@ -304,7 +326,7 @@ int cmd_move(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (!from || !selpath || (!to && !del)) {
+	if (!from || !selpath || (!to && !del) || (del && before)) {
 		fputs(move_usage, stderr);
 		return 2;
 	}

@@ -1,0 +1,8 @@
+#include "b.h"
+
+#ifdef CONFIG_X
+int h2(void)
+{
+	return g();
+}
+#endif

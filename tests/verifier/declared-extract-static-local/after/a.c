@@ -1,0 +1,8 @@
+int g(int);
+int f(int n)
+{
+	int calls;
+
+	calls++;
+	return g(n) + calls;
+}

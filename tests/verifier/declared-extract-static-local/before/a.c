@@ -1,0 +1,8 @@
+int g(int);
+int f(int n)
+{
+	static int calls;
+
+	calls++;
+	return g(n) + calls;
+}
