@@ -1,8 +1,0 @@
-#include "b.h"
-
-#ifdef CONFIG_X
-int h2(void)
-{
-	return g();
-}
-#endif
